@@ -1,0 +1,49 @@
+/**
+ * Options of one client call (go-micro's CallOptions): module defaults, then per-client, then
+ * per-call values, merged by `mergeCallOptions`.
+ */
+import type { MetadataInit } from '../metadata/metadata.js';
+import type { Filter, Strategy } from '../selector/selector.js';
+
+export interface ClientCallOptions {
+  /** Budget for the whole call including retries, ms (default 5 s). Exceeded → Timeout 408. */
+  timeout: number;
+  /** Budget for one attempt, ms (default: the whole remaining budget). */
+  attemptTimeout?: number;
+  /** Extra attempts after the first, on safe failures only (default 1). */
+  retries: number;
+  /** Delay before retry `attempt` (1-based), ms. */
+  backoff: (attempt: number) => number;
+  /** Bypass discovery: call these "host:port" addresses (go-micro's client.WithAddress). */
+  address?: string | string[];
+  /** Metadata sent as headers with the call. */
+  metadata?: MetadataInit;
+  /** Content-Type of the request (default: the first codec's). */
+  contentType?: string;
+  /** Selector filters for this call, after the client's own. */
+  filters?: Filter[];
+  /** Selector strategy for this call. */
+  strategy?: Strategy;
+}
+
+export const DEFAULT_CALL_OPTIONS: ClientCallOptions = {
+  timeout: 5_000,
+  retries: 1,
+  backoff: (attempt) => Math.min(1_000, 25 * 2 ** (attempt - 1)),
+};
+
+export function mergeCallOptions(
+  ...layers: Array<Partial<ClientCallOptions> | undefined>
+): ClientCallOptions {
+  const merged: ClientCallOptions = { ...DEFAULT_CALL_OPTIONS };
+  for (const layer of layers) {
+    if (!layer) continue;
+    for (const [key, value] of Object.entries(layer)) {
+      if (value === undefined) continue;
+      if (key === 'metadata') merged.metadata = { ...merged.metadata, ...(value as MetadataInit) };
+      else if (key === 'filters') merged.filters = [...(merged.filters ?? []), ...(value as Filter[])];
+      else (merged as unknown as Record<string, unknown>)[key] = value;
+    }
+  }
+  return merged;
+}

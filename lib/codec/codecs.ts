@@ -1,0 +1,37 @@
+/**
+ * The set of codecs a server or client knows, looked up by Content-Type. An unknown type is an
+ * UnsupportedMediaType (415) MicroError that lists the supported ones.
+ */
+import { MicroError } from '../errors/micro-error.js';
+import { mediaType, type Codec } from './codec.js';
+
+export class Codecs {
+  private readonly byType = new Map<string, Codec>();
+  readonly default: Codec;
+
+  constructor(codecs: Codec[]) {
+    if (codecs.length === 0) throw new Error('nest-micro: at least one codec is required');
+    this.default = codecs[0]!;
+    for (const codec of codecs) {
+      for (const type of [codec.contentType, ...(codec.aliases ?? [])]) {
+        if (!this.byType.has(type)) this.byType.set(type, codec);
+      }
+    }
+  }
+
+  /** The codec for a Content-Type; an empty one means the default. */
+  get(contentType: string | undefined): Codec {
+    const type = mediaType(contentType);
+    if (!type) return this.default;
+    const codec = this.byType.get(type);
+    if (codec) return codec;
+    throw MicroError.unsupportedMediaType(
+      'go.micro.server',
+      `unsupported Content-Type "${type}"; supported: ${this.types().join(', ')}`,
+    );
+  }
+
+  types(): string[] {
+    return [...this.byType.keys()];
+  }
+}

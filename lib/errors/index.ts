@@ -1,0 +1,3 @@
+/** Errors: go-micro's {id, code, detail, status} model and the conversions into it. */
+export * from './micro-error.js';
+export * from './from-unknown.js';

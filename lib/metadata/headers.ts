@@ -1,0 +1,51 @@
+/**
+ * Header names of go-micro's mucp protocol and helpers to canonicalise them the way Go's
+ * net/http does (`micro-id` → `Micro-Id`). Inside nest-micro header keys are lower-case.
+ */
+export const HEADER = {
+  contentType: 'content-type',
+  accept: 'accept',
+  timeout: 'timeout',
+  id: 'micro-id',
+  service: 'micro-service',
+  endpoint: 'micro-endpoint',
+  method: 'micro-method',
+  error: 'micro-error',
+  stream: 'micro-stream',
+  topic: 'micro-topic',
+  from: 'micro-from-service',
+} as const;
+
+/** Headers that route a call; they are not user metadata. */
+export const ROUTING_HEADERS: ReadonlySet<string> = new Set([
+  HEADER.contentType,
+  HEADER.accept,
+  HEADER.timeout,
+  HEADER.id,
+  HEADER.service,
+  HEADER.endpoint,
+  HEADER.method,
+  HEADER.error,
+  HEADER.stream,
+  'content-length',
+  'host',
+  'connection',
+  'keep-alive',
+  'transfer-encoding',
+]);
+
+/** `micro-id` → `Micro-Id`, as Go's textproto.CanonicalMIMEHeaderKey writes it. */
+export function canonicalHeader(key: string): string {
+  return key.toLowerCase().replace(/(^|-)([a-z])/g, (_m, dash: string, c: string) => dash + c.toUpperCase());
+}
+
+/** go-micro's Timeout header carries nanoseconds as a decimal string. */
+export function timeoutHeaderToMs(value: string | undefined): number | undefined {
+  if (!value || !/^\d+$/.test(value)) return undefined;
+  const ms = Number(BigInt(value) / 1_000_000n);
+  return ms > 0 ? ms : undefined;
+}
+
+export function msToTimeoutHeader(ms: number): string {
+  return (BigInt(Math.max(1, Math.round(ms))) * 1_000_000n).toString();
+}

@@ -1,0 +1,103 @@
+/**
+ * MicroOptions: everything a service and its clients are configured with, and `resolveOptions`,
+ * the one place where defaults are filled in and go-micro's MICRO_* environment variables laid
+ * over them (so Go and Node services are operated alike).
+ */
+import { randomUUID } from 'node:crypto';
+import type { Broker } from './broker/broker.js';
+import type { Codec } from './codec/codec.js';
+import type { Registry } from './registry/registry.js';
+import type { Selector } from './selector/selector.js';
+import type { Transport } from './transport/transport.js';
+import { createBroker, createCodecs, createRegistry, createSelector, createTransport } from './plugins.js';
+import type { ClientCallOptions } from './client/call-options.js';
+
+export interface MicroOptions {
+  /** Service name, e.g. "greeter". Required for a server; clients may omit it. */
+  name?: string;
+  /** Default "latest". */
+  version?: string;
+  /** Default "<name>-<uuid>". */
+  id?: string;
+  /** Listen address, "host:port" (default ":0", every interface, a free port). */
+  address?: string;
+  /** Address announced to the registry when it differs from the listen address (NAT, containers). */
+  advertise?: string;
+  /** Service-level metadata. */
+  metadata?: Record<string, string>;
+  registry?: Registry;
+  selector?: Selector;
+  transport?: Transport;
+  broker?: Broker;
+  /** Codecs by Content-Type; the first is the client's default. Default: JSON. */
+  codecs?: Codec[];
+  /** Re-register interval in ms (default 30 s). */
+  registerInterval?: number;
+  /** Registration TTL in ms (default 90 s). */
+  registerTTL?: number;
+  /** Largest request body in bytes (default 4 MiB). */
+  maxBodySize?: number;
+  /** Defaults for every call made by clients of this module. */
+  client?: Partial<ClientCallOptions>;
+  /** Read MICRO_* environment variables (default true). */
+  env?: boolean;
+}
+
+export interface ResolvedOptions {
+  name: string;
+  version: string;
+  id: string;
+  address: string;
+  advertise?: string;
+  metadata: Record<string, string>;
+  registry: Registry;
+  selector: Selector;
+  transport: Transport;
+  broker: Broker;
+  codecs: Codec[];
+  registerInterval: number;
+  registerTTL: number;
+  maxBodySize: number;
+  client: Partial<ClientCallOptions>;
+}
+
+export const DEFAULTS = {
+  version: 'latest',
+  address: ':0',
+  registerInterval: 30_000,
+  registerTTL: 90_000,
+  maxBodySize: 4 * 1024 * 1024,
+} as const;
+
+type Env = Record<string, string | undefined>;
+
+/** Fills defaults and applies MICRO_* overrides. Environment wins over code, as in go-micro. */
+export function resolveOptions(options: MicroOptions, env: Env = process.env): ResolvedOptions {
+  const e: Env = options.env === false ? {} : env;
+  const name = options.name ?? 'nest-micro-client';
+  const registry = e.MICRO_REGISTRY
+    ? createRegistry(e.MICRO_REGISTRY, e.MICRO_REGISTRY_ADDRESS)
+    : (options.registry ?? createRegistry(undefined, e.MICRO_REGISTRY_ADDRESS));
+  const selector = options.selector && !e.MICRO_REGISTRY ? options.selector : createSelector(registry);
+  return {
+    name,
+    version: options.version ?? DEFAULTS.version,
+    id: options.id ?? `${name}-${randomUUID()}`,
+    address: e.MICRO_SERVER_ADDRESS ?? options.address ?? DEFAULTS.address,
+    advertise: e.MICRO_SERVER_ADVERTISE ?? options.advertise,
+    metadata: { ...options.metadata },
+    registry,
+    selector,
+    transport: e.MICRO_TRANSPORT
+      ? createTransport(e.MICRO_TRANSPORT)
+      : (options.transport ?? createTransport(undefined)),
+    broker: e.MICRO_BROKER
+      ? createBroker(e.MICRO_BROKER, e.MICRO_BROKER_ADDRESS, registry)
+      : (options.broker ?? createBroker(undefined, e.MICRO_BROKER_ADDRESS, registry)),
+    codecs: options.codecs ?? createCodecs(),
+    registerInterval: options.registerInterval ?? DEFAULTS.registerInterval,
+    registerTTL: options.registerTTL ?? DEFAULTS.registerTTL,
+    maxBodySize: options.maxBodySize ?? DEFAULTS.maxBodySize,
+    client: { ...options.client },
+  };
+}

@@ -1,0 +1,84 @@
+/**
+ * Registry: service discovery (go-micro's registry.Registry). Field names match go-micro's JSON
+ * (lowercase) so entries written by Go and Node services interoperate.
+ */
+
+/** A typed field tree describing a request or response (go-micro's registry.Value). */
+export interface Value {
+  name: string;
+  type: string;
+  values?: Value[];
+}
+
+export interface Endpoint {
+  name: string;
+  request?: Value;
+  response?: Value;
+  metadata: Record<string, string>;
+}
+
+export interface Node {
+  id: string;
+  /** "host:port" */
+  address: string;
+  metadata: Record<string, string>;
+}
+
+/** One version of a service with the nodes that run it. */
+export interface Service {
+  name: string;
+  version: string;
+  metadata: Record<string, string>;
+  endpoints: Endpoint[];
+  nodes: Node[];
+}
+
+export type WatchAction = 'create' | 'update' | 'delete';
+
+export interface WatchEvent {
+  action: WatchAction;
+  /** The service version concerned; on delete, `nodes` lists the nodes that left. */
+  service: Service;
+}
+
+export interface RegisterOptions {
+  /** How long the entry lives without a re-register, in ms (go-micro's RegisterTTL). */
+  ttl?: number;
+}
+
+export interface WatchOptions {
+  /** Only events for this service name. */
+  service?: string;
+}
+
+export interface Watcher {
+  stop(): void;
+}
+
+export interface Registry {
+  /** Implementation name, advertised in node metadata (`registry`). */
+  readonly name: string;
+  /** Registers (or refreshes) the service's nodes. Idempotent: call it again to re-register. */
+  register(service: Service, options?: RegisterOptions): Promise<void>;
+  /** Removes the service's nodes; other nodes of the same service stay. */
+  deregister(service: Service): Promise<void>;
+  /** Every version of the service with its live nodes; an empty array when unknown. */
+  getService(name: string): Promise<Service[]>;
+  /** Known services (name and version; endpoints and nodes may be empty). */
+  listServices(): Promise<Service[]>;
+  /** Streams create/update/delete events until `stop()`. */
+  watch(listener: (event: WatchEvent) => void, options?: WatchOptions): Watcher;
+  /** Releases sockets and timers. */
+  close?(): Promise<void>;
+}
+
+/** A deep copy, so callers can never mutate a registry's state. */
+export function cloneService(service: Service): Service {
+  return {
+    name: service.name,
+    version: service.version,
+    metadata: { ...service.metadata },
+    endpoints: service.endpoints.map((e) => ({ ...e, metadata: { ...e.metadata } })),
+    nodes: service.nodes.map((n) => ({ ...n, metadata: { ...n.metadata } })),
+  };
+}

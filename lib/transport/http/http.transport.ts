@@ -1,0 +1,80 @@
+/**
+ * The HTTP transport (go-micro's default, wire compatible): a go-micro client can call a
+ * nest-micro service and the other way round. Unary calls only for now; streams come with go-micro's
+ * `Micro-Stream` framing.
+ */
+import { Agent } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import type {
+  Acceptor,
+  DialOptions,
+  Listener,
+  ListenOptions,
+  Transport,
+  TransportClient,
+} from '../transport.js';
+import { joinAddress, splitAddress } from '../transport.js';
+import { HttpTransportClient } from './http.client.js';
+import { createHttpServer } from './http.server.js';
+
+export interface HttpTransportOptions {
+  /** Most open connections per node address (default 100, as go-micro's pool). */
+  poolSize?: number;
+  /** Idle connections are closed after this many ms (default 60 s). */
+  poolTTL?: number;
+}
+
+export class HttpTransport implements Transport {
+  readonly name: string = 'http';
+  private readonly agent: Agent;
+  private readonly clients = new Map<string, HttpTransportClient>();
+
+  constructor(options: HttpTransportOptions = {}) {
+    this.agent = new Agent({
+      keepAlive: true,
+      maxSockets: options.poolSize ?? 100,
+      maxFreeSockets: options.poolSize ?? 100,
+      timeout: options.poolTTL ?? 60_000,
+      scheduling: 'lifo',
+    });
+  }
+
+  async listen(address: string, acceptor: Acceptor, options: ListenOptions = {}): Promise<Listener> {
+    const server = createHttpServer(acceptor, options);
+    const { host, port } = splitAddress(address);
+    await new Promise<void>((resolve, reject) => {
+      server.once('error', reject);
+      server.listen(port, host || undefined, () => {
+        server.off('error', reject);
+        resolve();
+      });
+    });
+    const bound = server.address() as AddressInfo;
+    return {
+      address: joinAddress(bound.address, bound.port),
+      close: (graceMs = 5_000) =>
+        new Promise<void>((resolve) => {
+          const force = setTimeout(() => server.closeAllConnections(), graceMs);
+          server.close(() => {
+            clearTimeout(force);
+            resolve();
+          });
+          server.closeIdleConnections();
+        }),
+    };
+  }
+
+  dial(address: string, _options?: DialOptions): TransportClient {
+    let client = this.clients.get(address);
+    if (!client) {
+      client = new HttpTransportClient(address, this.agent);
+      this.clients.set(address, client);
+    }
+    return client;
+  }
+
+  async close(): Promise<void> {
+    this.agent.destroy();
+    this.clients.clear();
+  }
+}

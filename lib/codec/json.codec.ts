@@ -1,19 +1,34 @@
 /**
- * application/json: the payload as bare JSON (go-micro's json codec). Parsing drops `__proto__`
- * keys so a hostile body cannot reach an object's prototype through later merges.
+ * application/json: the payload as bare JSON (go-micro's json codec). Requests and replies are
+ * written as Go's json.Encoder writes them — Go's escaping plus a trailing "\n" (turn it off with
+ * `{ newline: false }`); bare messages (broker) as json.Marshal does, without the newline. Reading
+ * accepts both. Parsing drops `__proto__` keys so a hostile body cannot reach a prototype.
  */
-import { MicroError } from '../errors/micro-error.js';
 import type { Codec, Decoded, RpcHeader } from './codec.js';
+import { encodeError, reason, type EncodeSide } from './codec-errors.js';
+import { goJson, parseJson } from './go-json.js';
+
+export { parseJson } from './go-json.js';
 
 const EMPTY = Buffer.alloc(0);
+
+export interface JsonCodecOptions {
+  /** Write Go's trailing "\n" after requests and replies (default true, byte-for-byte with go-micro). */
+  newline?: boolean;
+}
 
 export class JsonCodec implements Codec {
   readonly name = 'json';
   readonly contentType = 'application/json';
   readonly aliases = ['text/json'] as const;
+  private readonly newline: boolean;
+
+  constructor(options: JsonCodecOptions = {}) {
+    this.newline = options.newline ?? true;
+  }
 
   encodeRequest(_header: RpcHeader, body: unknown): Buffer {
-    return this.marshal(body);
+    return this.encode(body, 'request', this.newline);
   }
 
   decodeRequest(data: Buffer): Decoded {
@@ -21,7 +36,7 @@ export class JsonCodec implements Codec {
   }
 
   encodeResponse(_header: RpcHeader, body: unknown): Buffer {
-    return this.marshal(body);
+    return this.encode(body, 'response', this.newline);
   }
 
   decodeResponse(data: Buffer): Decoded {
@@ -29,25 +44,24 @@ export class JsonCodec implements Codec {
   }
 
   marshal(value: unknown): Buffer {
-    if (value === undefined) return EMPTY;
-    return Buffer.from(JSON.stringify(value));
+    return this.encode(value, 'message', false);
   }
 
   unmarshal(data: Buffer): unknown {
     if (data.length === 0) return undefined;
-    return parseJson(data.toString('utf8'));
+    const text = data.toString('utf8');
+    if (text.trim() === '') return undefined;
+    return parseJson(text);
   }
-}
 
-/** JSON.parse that refuses to create `__proto__` keys and reports bad input as BadRequest. */
-export function parseJson(text: string): unknown {
-  try {
-    return text.includes('__proto__') ? JSON.parse(text, dropProtoKeys) : JSON.parse(text);
-  } catch (error) {
-    throw MicroError.badRequest('go.micro.codec', `invalid JSON body: ${(error as Error).message}`);
+  private encode(value: unknown, side: EncodeSide, newline: boolean): Buffer {
+    let text: string | undefined;
+    try {
+      text = goJson(value);
+    } catch (error) {
+      throw encodeError(this.name, side, reason(error));
+    }
+    if (text === undefined) return EMPTY;
+    return Buffer.from(newline ? text + '\n' : text);
   }
-}
-
-function dropProtoKeys(key: string, value: unknown): unknown {
-  return key === '__proto__' ? undefined : value;
 }

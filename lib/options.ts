@@ -37,6 +37,8 @@ export interface MicroOptions {
   registerTTL?: number;
   /** Largest request body in bytes (default 4 MiB). */
   maxBodySize?: number;
+  /** How long a stopping server waits for in-flight calls, ms (default 10 s). */
+  drainTimeout?: number;
   /** Defaults for every call made by clients of this module. */
   client?: Partial<ClientCallOptions>;
   /** Read MICRO_* environment variables (default true). */
@@ -58,6 +60,7 @@ export interface ResolvedOptions {
   registerInterval: number;
   registerTTL: number;
   maxBodySize: number;
+  drainTimeout: number;
   client: Partial<ClientCallOptions>;
 }
 
@@ -67,6 +70,7 @@ export const DEFAULTS = {
   registerInterval: 30_000,
   registerTTL: 90_000,
   maxBodySize: 4 * 1024 * 1024,
+  drainTimeout: 10_000,
 } as const;
 
 type Env = Record<string, string | undefined>;
@@ -98,6 +102,7 @@ export function resolveOptions(options: MicroOptions, env: Env = process.env): R
     registerInterval: options.registerInterval ?? DEFAULTS.registerInterval,
     registerTTL: options.registerTTL ?? DEFAULTS.registerTTL,
     maxBodySize: options.maxBodySize ?? DEFAULTS.maxBodySize,
+    drainTimeout: options.drainTimeout ?? DEFAULTS.drainTimeout,
     client: { ...options.client },
   };
 }

@@ -1,0 +1,147 @@
+/**
+ * MicroClient: a Nest ClientProxy over nest-micro's call path. `send(endpoint, data)` makes an RPC
+ * to the bound service (discovered, load balanced, retried, with a default timeout);
+ * `emit(topic, data)` publishes through the broker. The promise API is `call(service, endpoint,
+ * data, options)` and `publish(topic, data, options)`; `with(options)` derives a client with other
+ * per-call defaults (metadata, timeout, address, filters…).
+ */
+import { randomUUID } from 'node:crypto';
+import { ClientProxy, type ReadPacket, type WritePacket } from '@nestjs/microservices';
+import { MicroError } from '../errors/micro-error.js';
+import { HEADER } from '../metadata/headers.js';
+import type { MetadataInit } from '../metadata/metadata.js';
+import type { ResolvedOptions } from '../options.js';
+import type { ClientCallOptions } from './call-options.js';
+import { RpcCaller } from './rpc-caller.js';
+
+export interface PublishCallOptions {
+  metadata?: MetadataInit;
+  contentType?: string;
+}
+
+/** A pattern object for clients not bound to one service. */
+export interface ServicePattern {
+  service: string;
+  endpoint: string;
+}
+
+export class MicroClient extends ClientProxy {
+  private brokerConnected?: Promise<void>;
+
+  constructor(
+    readonly options: ResolvedOptions,
+    /** The service `send` calls when the pattern names only an endpoint. */
+    readonly service?: string,
+    private readonly defaults: Partial<ClientCallOptions> = {},
+    private readonly caller: RpcCaller = new RpcCaller(options),
+  ) {
+    super();
+  }
+
+  /** A client sharing this one's connections, with other per-call defaults. */
+  with(options: Partial<ClientCallOptions>): MicroClient {
+    const metadata = options.metadata
+      ? { ...this.defaults.metadata, ...options.metadata }
+      : this.defaults.metadata;
+    return new MicroClient(
+      this.options,
+      this.service,
+      { ...this.defaults, ...options, metadata },
+      this.caller,
+    );
+  }
+
+  /** An RPC by name: `call('greeter', 'Greeter.Hello', {name})`. */
+  call<T = unknown>(
+    service: string,
+    endpoint: string,
+    data: unknown,
+    options?: Partial<ClientCallOptions>,
+  ): Promise<T> {
+    return this.caller.call<T>(
+      service,
+      endpoint,
+      data,
+      options
+        ? { ...this.defaults, ...options, metadata: { ...this.defaults.metadata, ...options.metadata } }
+        : this.defaults,
+    );
+  }
+
+  /** The promise form of `emit`; Nest's own packet publishing goes through the same method. */
+  override publish(topic: string, data: unknown, options?: PublishCallOptions): Promise<void>;
+  override publish(packet: ReadPacket, callback: (packet: WritePacket) => void): () => void;
+  override publish(
+    first: string | ReadPacket,
+    second: unknown,
+    third?: PublishCallOptions,
+  ): Promise<void> | (() => void) {
+    if (typeof first === 'string') return this.publishEvent(first, second, third);
+    return this.publishPacket(first, second as (packet: WritePacket) => void);
+  }
+
+  async connect(): Promise<void> {}
+
+  async close(): Promise<void> {}
+
+  unwrap<T>(): T {
+    return this.caller as T;
+  }
+
+  protected async dispatchEvent<T = unknown>(packet: ReadPacket): Promise<T> {
+    await this.publishEvent(String(packet.pattern), packet.data, {
+      metadata: packet.metadata as MetadataInit | undefined,
+    });
+    return undefined as T;
+  }
+
+  protected override serializeError(err: unknown): unknown {
+    return err instanceof MicroError ? err : (MicroError.fromObject(err) ?? err);
+  }
+
+  private publishPacket(packet: ReadPacket, callback: (packet: WritePacket) => void): () => void {
+    let cancelled = false;
+    const { service, endpoint } = this.route(packet.pattern);
+    const metadata = packet.metadata as MetadataInit | undefined;
+    const options = metadata ? { metadata } : undefined;
+    this.call(service, endpoint, packet.data, options).then(
+      (response) => !cancelled && callback({ response, isDisposed: true }),
+      (err: unknown) => !cancelled && callback({ err, isDisposed: true }),
+    );
+    return () => {
+      cancelled = true;
+    };
+  }
+
+  private async publishEvent(topic: string, data: unknown, options: PublishCallOptions = {}): Promise<void> {
+    const codec = this.caller.codecs.get(options.contentType ?? this.defaults.contentType);
+    const header: Record<string, string> = {};
+    const metadata = { ...this.defaults.metadata, ...options.metadata };
+    for (const [k, v] of Object.entries(metadata)) if (v !== undefined) header[k.toLowerCase()] = String(v);
+    header[HEADER.contentType] = codec.contentType;
+    header[HEADER.topic] = topic;
+    header[HEADER.id] = randomUUID();
+    const broker = this.options.broker;
+    this.brokerConnected ??= broker.connect();
+    await this.brokerConnected;
+    await broker.publish(topic, { header, body: codec.marshal(data) });
+  }
+
+  private route(pattern: unknown): { service: string; endpoint: string } {
+    if (typeof pattern === 'string') {
+      if (!this.service)
+        throw MicroError.badRequest(
+          'go.micro.client',
+          `client is bound to no service: use call(service, "${pattern}", data) or a {service, endpoint} pattern`,
+        );
+      return { service: this.service, endpoint: pattern };
+    }
+    const p = pattern as Partial<ServicePattern>;
+    if (p && typeof p.service === 'string' && typeof p.endpoint === 'string')
+      return { service: p.service, endpoint: p.endpoint };
+    throw MicroError.badRequest(
+      'go.micro.client',
+      `invalid pattern ${JSON.stringify(pattern)}: use "Service.Method" or {service, endpoint}`,
+    );
+  }
+}

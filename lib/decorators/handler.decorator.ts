@@ -1,0 +1,43 @@
+/**
+ * @Handler(name?, options?): marks a controller method as an RPC endpoint. A thin layer over
+ * Nest's @MessagePattern (so guards, pipes, interceptors and filters apply unchanged) whose
+ * nest-micro data rides in the pattern's `extras`. Default name: `GreeterController.hello` →
+ * `Greeter.Hello`.
+ */
+import { MessagePattern } from '@nestjs/microservices';
+import { defaultEndpointName, MICRO_TRANSPORT, payloadType, type HandlerExtras } from './handler-meta.js';
+
+export interface HandlerOptions {
+  /** A streaming endpoint: the method takes an Observable of requests and returns one of replies. */
+  stream?: boolean;
+  /** Endpoint metadata announced in the registry. */
+  metadata?: Record<string, string>;
+  /** Payload class when it cannot be read from the parameter type. */
+  request?: Function;
+  /** Reply class, announced in the registry. */
+  response?: Function;
+  /** Protobuf message types (protobufjs Type) for application/protobuf callers. */
+  protobuf?: { request?: unknown; response?: unknown };
+  /** Validate the payload with class-validator before the method runs (default true). */
+  validate?: boolean;
+}
+
+export function Handler(name?: string, options: HandlerOptions = {}): MethodDecorator {
+  return (target, key, descriptor) => {
+    const endpoint = name ?? defaultEndpointName(target.constructor.name, String(key));
+    const metadata: Record<string, string> = { ...options.metadata };
+    if (options.stream) metadata.stream = 'true';
+    const micro: HandlerExtras = {
+      kind: 'handler',
+      name: endpoint,
+      requestType: options.request ?? payloadType(target, key),
+      responseType: options.response,
+      requestSchema: options.protobuf?.request,
+      responseSchema: options.protobuf?.response,
+      stream: options.stream === true,
+      metadata,
+      validate: options.validate !== false,
+    };
+    return MessagePattern(endpoint, MICRO_TRANSPORT, { micro })(target, key, descriptor);
+  };
+}

@@ -1,0 +1,25 @@
+/** nest-micro's public API. */
+export * from './micro.module.js';
+export { MICRO_OPTIONS } from './micro.constants.js';
+export * from './options.js';
+export * from './errors/index.js';
+export * from './metadata/index.js';
+export * from './decorators/index.js';
+export { MicroServer } from './server/micro.server.js';
+export { MicroContext } from './server/micro-context.js';
+export { MicroExceptionFilter } from './server/micro-exception.filter.js';
+export { currentCallContext } from './server/call-scope.js';
+export { MicroClient, type PublishCallOptions, type ServicePattern } from './client/micro.client.js';
+export * from './client/call-options.js';
+export * from './registry/registry.js';
+export { MemoryRegistry } from './registry/memory.registry.js';
+export * from './selector/selector.js';
+export { RegistrySelector } from './selector/registry.selector.js';
+export { random } from './selector/random.strategy.js';
+export * from './transport/transport.js';
+export { HttpTransport, type HttpTransportOptions } from './transport/http/http.transport.js';
+export * from './broker/broker.js';
+export { MemoryBroker } from './broker/memory.broker.js';
+export * from './codec/codec.js';
+export { Codecs } from './codec/codecs.js';
+export { JsonCodec } from './codec/json.codec.js';

@@ -1,0 +1,2 @@
+/** Injection tokens of MicroModule. */
+export const MICRO_OPTIONS = Symbol.for('nest-micro:options');

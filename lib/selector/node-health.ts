@@ -1,0 +1,182 @@
+/**
+ * What a RegistrySelector learns about the nodes of one service, from `next()` and `mark()`:
+ * calls in flight, consecutive failures with ejection (exponential, capped cooldown, then one
+ * half-open probe), and a peak-EWMA of response time. It is the `NodeStats` strategies read, and
+ * it keeps each stateful strategy's per-service state.
+ *
+ * Outcomes: success, or an application error (any MicroError but 408/503), means the node answered:
+ * it resets the failure count. A 408/503 MicroError or any non-MicroError is a node failure. An
+ * `AbortError` (the caller gave up) is neutral: it only releases the in-flight count.
+ */
+import { MicroError } from '../errors/micro-error.js';
+import type { Node } from '../registry/registry.js';
+import { nodeKey } from './nodes.js';
+import type { NodeStats, PickContext, StatefulStrategy } from './selector.js';
+
+export interface HealthConfig {
+  failureThreshold: number;
+  cooldown: number;
+  maxCooldown: number;
+  latencyDecay: number;
+}
+
+export type Outcome = 'success' | 'failure' | 'neutral';
+
+interface NodeState {
+  inflight: number;
+  failures: number;
+  /** 0 while healthy; otherwise how many times in a row the node was ejected. */
+  ejections: number;
+  ejectedUntil: number;
+  /** A half-open probe is out; its failure lengthens the ejection. */
+  probing: boolean;
+  /** Peak-EWMA latency in ms; NaN until measured. */
+  latency: number;
+  sampledAt: number;
+}
+
+export function classifyOutcome(error: unknown): Outcome {
+  if (error === null || error === undefined) return 'success';
+  if (error instanceof MicroError) return error.code === 408 || error.code === 503 ? 'failure' : 'success';
+  if (error instanceof Error && error.name === 'AbortError') return 'neutral';
+  return 'failure';
+}
+
+export class ServiceHealth implements NodeStats {
+  /** Nodes currently ejected; 0 lets the hot path skip availability checks. */
+  ejected = 0;
+  prunedAt: number;
+  private readonly nodes = new Map<string, NodeState>();
+  private readonly contexts = new Map<StatefulStrategy<unknown>, PickContext<unknown>>();
+
+  constructor(
+    readonly service: string,
+    private readonly config: HealthConfig,
+    private readonly clock: () => number,
+  ) {
+    this.prunedAt = clock();
+  }
+
+  /** The strategy's context for this service, its state created on first use. */
+  context(strategy: StatefulStrategy<unknown>): PickContext<unknown> {
+    let ctx = this.contexts.get(strategy);
+    if (!ctx)
+      this.contexts.set(strategy, (ctx = { service: this.service, state: strategy.init?.(), stats: this }));
+    return ctx;
+  }
+
+  /** Not ejected, or its cooldown is over (a half-open probe may go). */
+  available(node: Node, now: number): boolean {
+    const s = this.nodes.get(nodeKey(node));
+    return s === undefined || s.ejections === 0 || now >= s.ejectedUntil;
+  }
+
+  /** `next()` handed the node out. An ejected node past its cooldown goes out as the one probe. */
+  acquire(node: Node, now: number): void {
+    const s = this.state(node);
+    s.inflight++;
+    if (s.ejections > 0 && now >= s.ejectedUntil) {
+      s.probing = true;
+      s.ejectedUntil = now + this.cooldownFor(s.ejections); // no second probe until this one reports
+    }
+  }
+
+  /** An attempt on the node finished. */
+  mark(node: Node, error: unknown, duration: number | undefined, now: number): void {
+    const s = this.state(node);
+    if (s.inflight > 0) s.inflight--;
+    const outcome = classifyOutcome(error);
+    const timedOut = error instanceof MicroError && error.code === 408;
+    if (
+      duration !== undefined &&
+      Number.isFinite(duration) &&
+      duration >= 0 &&
+      (outcome === 'success' || timedOut)
+    )
+      this.sample(s, duration, now);
+    if (outcome === 'success') this.recover(s);
+    else if (outcome === 'failure') this.fail(s, now);
+  }
+
+  inflight(node: Node): number {
+    return this.nodes.get(nodeKey(node))?.inflight ?? 0;
+  }
+
+  latency(node: Node): number | undefined {
+    const s = this.nodes.get(nodeKey(node));
+    if (s === undefined || Number.isNaN(s.latency)) return undefined;
+    const age = this.clock() - s.sampledAt;
+    return age > 0 ? s.latency * Math.exp(-age / this.config.latencyDecay) : s.latency;
+  }
+
+  failures(node: Node): number {
+    return this.nodes.get(nodeKey(node))?.failures ?? 0;
+  }
+
+  /** Forgets nodes the registry no longer lists. */
+  prune(live: readonly Node[], now: number): void {
+    this.prunedAt = now;
+    if (this.nodes.size <= live.length && live.every((n) => this.nodes.has(nodeKey(n)))) return;
+    const keep = new Set(live.map(nodeKey));
+    for (const [key, s] of this.nodes) {
+      if (keep.has(key)) continue;
+      if (s.ejections > 0) this.ejected--;
+      this.nodes.delete(key);
+    }
+  }
+
+  private state(node: Node): NodeState {
+    const key = nodeKey(node);
+    let s = this.nodes.get(key);
+    if (!s) {
+      s = {
+        inflight: 0,
+        failures: 0,
+        ejections: 0,
+        ejectedUntil: 0,
+        probing: false,
+        latency: NaN,
+        sampledAt: 0,
+      };
+      this.nodes.set(key, s);
+    }
+    return s;
+  }
+
+  private recover(s: NodeState): void {
+    if (s.ejections > 0) this.ejected--;
+    s.failures = 0;
+    s.ejections = 0;
+    s.probing = false;
+  }
+
+  private fail(s: NodeState, now: number): void {
+    s.failures++;
+    if (s.ejections === 0) {
+      if (s.failures < this.config.failureThreshold) return;
+      s.ejections = 1;
+      this.ejected++;
+    } else if (s.probing) {
+      s.ejections++;
+    } else {
+      return; // a call that started before the ejection: the node is already out
+    }
+    s.probing = false;
+    s.ejectedUntil = now + this.cooldownFor(s.ejections);
+  }
+
+  private cooldownFor(ejections: number): number {
+    return Math.min(this.config.maxCooldown, this.config.cooldown * 2 ** Math.min(ejections - 1, 30));
+  }
+
+  /** Peak EWMA: a slower answer raises the estimate at once; faster ones pull it down over time. */
+  private sample(s: NodeState, rtt: number, now: number): void {
+    if (Number.isNaN(s.latency) || rtt >= s.latency) {
+      s.latency = rtt;
+    } else {
+      const w = Math.exp(-Math.max(0, now - s.sampledAt) / this.config.latencyDecay);
+      s.latency = s.latency * w + rtt * (1 - w);
+    }
+    s.sampledAt = now;
+  }
+}

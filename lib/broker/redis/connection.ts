@@ -1,0 +1,64 @@
+/**
+ * ioredis connections for the Redis broker, one per role: `command` (publish, ack, claim; fails fast
+ * while Redis is down), `reader` (one per queue subscription, for blocking XREADGROUP; waits out
+ * outages) and `subscriber` (Pub/Sub; ioredis re-subscribes after a reconnect). All reconnect with
+ * a capped backoff. Also the mapping of Redis failures onto MicroErrors.
+ */
+import { Redis, type RedisOptions } from 'ioredis';
+import { MicroError } from '../../errors/micro-error.js';
+import type { ResolvedRedisOptions } from './options.js';
+
+export const BROKER_ERROR_ID = 'go.micro.broker';
+
+export type ConnectionRole = 'command' | 'reader' | 'subscriber';
+
+export function createConnection(options: ResolvedRedisOptions, role: ConnectionRole): Redis {
+  const redisOptions: RedisOptions = {
+    lazyConnect: true,
+    connectionName: `nest-micro-broker-${role}`,
+    retryStrategy: (attempt) => Math.min(attempt * 100, 2_000),
+    enableOfflineQueue: role !== 'command',
+    maxRetriesPerRequest: null,
+  };
+  if (role === 'command') {
+    // A command caught by a connection loss is failed, not silently re-sent later.
+    redisOptions.autoResendUnfulfilledCommands = false;
+    redisOptions.commandTimeout = Math.max(options.publishTimeout, 5_000);
+  }
+  if (options.username !== undefined) redisOptions.username = options.username;
+  if (options.password !== undefined) redisOptions.password = options.password;
+  if (options.tls) redisOptions.tls = options.tls === true ? {} : options.tls;
+  const connection = new Redis(options.url, redisOptions);
+  // Connection errors surface through commands and status; the event only needs a listener.
+  connection.on('error', () => {});
+  return connection;
+}
+
+/** Resolves once `connection` is ready, or false after `timeoutMs` (or when it ends for good). */
+export function whenReady(connection: Redis, timeoutMs: number): Promise<boolean> {
+  if (connection.status === 'ready') return Promise.resolve(true);
+  return new Promise((resolve) => {
+    const done = (ok: boolean): void => {
+      clearTimeout(timer);
+      connection.off('ready', onReady);
+      connection.off('end', onEnd);
+      resolve(ok);
+    };
+    const onReady = (): void => done(true);
+    const onEnd = (): void => done(false);
+    const timer = setTimeout(() => done(false), timeoutMs);
+    connection.on('ready', onReady);
+    connection.on('end', onEnd);
+  });
+}
+
+/** A Redis failure as a 503; `retryable` only when the command certainly was not executed. */
+export function unavailable(what: string, error: unknown, retryable: boolean): MicroError {
+  if (error instanceof MicroError) return error;
+  const detail = error instanceof Error ? error.message : String(error);
+  return MicroError.unavailable(BROKER_ERROR_ID, `redis broker: ${what}: ${detail}`, retryable);
+}
+
+export function errorText(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
+}

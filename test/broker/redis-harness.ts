@@ -1,0 +1,41 @@
+/** Helpers shared by the Redis broker tests: member processes and reading what they received. */
+import { startProcess, waitFor, type Started } from '../support/processes.js';
+
+export interface Member {
+  proc: Started;
+  /** Message numbers this member received, in order (repeats included). */
+  got(): number[];
+  acked(): number[];
+}
+
+function numbers(output: string, word: string): number[] {
+  const out: number[] = [];
+  for (const line of output.split('\n'))
+    if (line.startsWith(`${word} `)) out.push(Number(line.slice(word.length + 1)));
+  return out;
+}
+
+export async function startMember(env: Record<string, string>): Promise<Member> {
+  const proc = startProcess(
+    process.execPath,
+    ['--import', './scripts/register-ts.mjs', 'test/broker/fixtures/redis-member.ts'],
+    env,
+  );
+  await waitFor(
+    () => {
+      if (proc.child.exitCode !== null) throw new Error(`member exited: ${proc.output()}`);
+      return proc.output().includes('ready\n');
+    },
+    30_000,
+    'member ready',
+  ).catch((error: Error) => {
+    throw new Error(`${error.message}\n${proc.output()}`);
+  });
+  return { proc, got: () => numbers(proc.output(), 'got'), acked: () => numbers(proc.output(), 'acked') };
+}
+
+export const range = (n: number): number[] => Array.from({ length: n }, (_, i) => i + 1);
+
+export function body(n: number): Buffer {
+  return Buffer.from(JSON.stringify({ n }));
+}

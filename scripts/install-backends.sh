@@ -1,0 +1,7 @@
+#!/usr/bin/env bash
+# Installs the real servers the backend test suites start (Consul into .backends/, Debian's
+# redis-server). Idempotent; each installer says what it does and exits 0 when already present.
+set -euo pipefail
+here=$(cd "$(dirname "$0")" && pwd)
+bash "$here/install-consul.sh"
+bash "$here/install-redis.sh"

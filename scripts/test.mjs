@@ -1,0 +1,29 @@
+// `npm test`: makes sure the backend servers the suites need are installed (running the install
+// script on Debian as root when one is missing; elsewhere printing the command), then runs vitest.
+// Extra arguments go to vitest: `npm test -- test/e2e`.
+import { spawnSync } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { delimiter, join } from 'node:path';
+
+const onPath = (name) => (process.env.PATH ?? '').split(delimiter).some((dir) => dir && existsSync(join(dir, name)));
+const missing = [];
+if (!existsSync('.backends/consul/usr/bin/consul') && !onPath('consul')) missing.push('consul');
+if (!onPath('redis-server')) missing.push('redis-server');
+
+if (missing.length > 0) {
+  const canInstall = existsSync('/etc/debian_version') && process.getuid?.() === 0;
+  if (canInstall) {
+    console.log(`Installing missing test backends: ${missing.join(', ')}`);
+    const result = spawnSync('bash', ['scripts/install-backends.sh'], { stdio: 'inherit' });
+    if (result.status !== 0) {
+      console.error('Installing the test backends failed.');
+      if (process.env.CI === 'true') process.exit(result.status ?? 1);
+    }
+  } else {
+    console.error(`Missing test backends: ${missing.join(', ')}. Install them with: sudo bash scripts/install-backends.sh`);
+    if (process.env.CI === 'true') process.exit(1);
+  }
+}
+
+const vitest = spawnSync(process.execPath, ['node_modules/vitest/vitest.mjs', 'run', ...process.argv.slice(2)], { stdio: 'inherit' });
+process.exit(vitest.status ?? 1);

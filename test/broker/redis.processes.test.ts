@@ -44,7 +44,7 @@ describe.skipIf(redisRequirement.skip)('RedisBroker across processes', () => {
     const subs = await spawn(3, { TOPIC: topic });
     await publishAll(topic, range(N));
     await waitFor(() => subs.every((s) => s.acked().length >= N), 60_000, 'all broadcast deliveries');
-    for (const s of subs) expect([...s.got()].sort((a, b) => a - b)).toEqual(range(N));
+    for (const s of subs) expect(s.got().toSorted((a, b) => a - b)).toEqual(range(N));
   }, 120_000);
 
   it('queue: 3 members of one group receive 1,000 messages between them, each exactly once', async () => {
@@ -55,7 +55,7 @@ describe.skipIf(redisRequirement.skip)('RedisBroker across processes', () => {
     await waitFor(() => all().length >= N, 60_000, 'all queue deliveries');
     // A little longer: a duplicate would show up now if there were one.
     await new Promise((r) => setTimeout(r, 300));
-    expect(all().sort((a, b) => a - b)).toEqual(range(N));
+    expect(all().toSorted((a, b) => a - b)).toEqual(range(N));
     console.info(
       'queue distribution',
       group.map((m) => m.got().length),
@@ -78,7 +78,7 @@ describe.skipIf(redisRequirement.skip)('RedisBroker across processes', () => {
     const survivorGot = (): number[] => survivors.flatMap((m) => m.acked());
     const delivered = (): Set<number> => new Set([...victim!.acked(), ...survivorGot()]);
     await waitFor(() => delivered().size >= N, 60_000, 'every message delivered after the crash');
-    expect([...delivered()].sort((a, b) => a - b)).toEqual(range(N));
+    expect([...delivered()].toSorted((a, b) => a - b)).toEqual(range(N));
     for (const n of inHand) expect(survivorGot()).toContain(n);
     // Duplicates only for the ones the victim had in hand.
     const counts = new Map<number, number>();

@@ -37,6 +37,9 @@ export const HEALTH_DEFAULTS: HealthConfig = {
 /** How often a service's node state is checked against the registry for departed nodes, ms. */
 const PRUNE_INTERVAL = 10_000;
 
+/** How many times a plain strategy function is asked again for a node not tried in this call. */
+const MAX_REDRAWS = 64;
+
 function positive(name: keyof HealthConfig, value: number | undefined): number {
   if (value === undefined) return HEALTH_DEFAULTS[name];
   if (typeof value !== 'number' || !Number.isFinite(value) || value <= 0)
@@ -170,7 +173,7 @@ export class RegistrySelector implements Selector {
     return () => {
       if (tried.size >= size) tried.clear();
       let node = draw();
-      for (let i = Math.min(64, 4 * size); i > 0 && tried.has(node); i--) node = draw();
+      for (let i = MAX_REDRAWS; i > 0 && tried.has(node); i--) node = draw();
       if (!isNode(node)) throw pluginError('strategy', 'picked no node');
       tried.add(node);
       health.acquire(node, this.clock());

@@ -70,6 +70,11 @@ export interface Registry {
   watch(listener: (event: WatchEvent) => void, options?: WatchOptions): Watcher;
   /** Releases sockets and timers. */
   close?(): Promise<void>;
+  /**
+   * Why a lookup may have found nothing, for the selector's 404 detail (e.g. mDNS: multicast
+   * blocked, wrong interface). Optional; `undefined` when there is nothing to add.
+   */
+  notFoundHint?(service: string): string | undefined;
 }
 
 /** A deep copy, so callers can never mutate a registry's state. */

@@ -1,0 +1,151 @@
+/**
+ * A registry cache in front of any registry (go-micro's registry/cache): lookups are answered from
+ * memory, kept current by the registry's `watch`, so the selector's hot path makes no registry
+ * round trip. Entries expire after `ttl` (default 1 min) and are then fetched again; concurrent
+ * cold lookups of one service share one query; when the registry fails, the last known entry keeps
+ * serving (with a logged warning) instead of failing every call.
+ */
+import { Logger } from '@nestjs/common';
+import {
+  cloneService,
+  type RegisterOptions,
+  type Registry,
+  type Service,
+  type WatchEvent,
+  type WatchOptions,
+  type Watcher,
+} from './registry.js';
+
+export interface CacheLogger {
+  warn(message: string): void;
+}
+
+export interface CacheRegistryOptions {
+  /** How long a fetched entry is trusted before it is fetched again, in ms (default 60 s). */
+  ttl?: number;
+  /** Where stale-serving warnings go (default a Nest Logger named RegistryCache). */
+  logger?: CacheLogger;
+  /** `close()` also closes the wrapped registry (default true). */
+  closeRegistry?: boolean;
+}
+
+interface Entry {
+  services: Service[];
+  expiresAt: number;
+}
+
+export class CacheRegistry implements Registry {
+  readonly name: string;
+  private readonly ttl: number;
+  private readonly logger: CacheLogger;
+  private readonly entries = new Map<string, Entry>();
+  private readonly inflight = new Map<string, Promise<Service[]>>();
+  private watcher?: Watcher;
+  private closed = false;
+
+  constructor(
+    readonly registry: Registry,
+    private readonly options: CacheRegistryOptions = {},
+  ) {
+    this.name = registry.name;
+    this.ttl = options.ttl ?? 60_000;
+    this.logger = options.logger ?? new Logger('RegistryCache');
+  }
+
+  register(service: Service, options?: RegisterOptions): Promise<void> {
+    return this.registry.register(service, options);
+  }
+
+  deregister(service: Service): Promise<void> {
+    return this.registry.deregister(service);
+  }
+
+  listServices(): Promise<Service[]> {
+    return this.registry.listServices();
+  }
+
+  watch(listener: (event: WatchEvent) => void, options?: WatchOptions): Watcher {
+    return this.registry.watch(listener, options);
+  }
+
+  notFoundHint(service: string): string | undefined {
+    return this.registry.notFoundHint?.(service);
+  }
+
+  async getService(name: string): Promise<Service[]> {
+    this.ensureWatch();
+    const entry = this.entries.get(name);
+    if (entry && entry.expiresAt > Date.now()) return entry.services.map(cloneService);
+    return (await this.fetch(name)).map(cloneService);
+  }
+
+  /** Drops every cached entry (the next lookups query the registry). */
+  clear(): void {
+    this.entries.clear();
+  }
+
+  async close(): Promise<void> {
+    this.closed = true;
+    this.watcher?.stop();
+    this.watcher = undefined;
+    this.entries.clear();
+    if (this.options.closeRegistry !== false) await this.registry.close?.();
+  }
+
+  /** One registry query per service at a time; on failure the stale entry, if any, serves. */
+  private fetch(name: string): Promise<Service[]> {
+    const running = this.inflight.get(name);
+    if (running) return running;
+    const query = this.registry
+      .getService(name)
+      .then((services) => {
+        if (services.length > 0 && !this.closed)
+          this.entries.set(name, { services: services.map(cloneService), expiresAt: Date.now() + this.ttl });
+        else this.entries.delete(name);
+        return services;
+      })
+      .catch((error: unknown) => {
+        const stale = this.entries.get(name);
+        if (!stale) throw error;
+        this.logger.warn(
+          `registry ${this.registry.name} failed looking up ${name}, serving cached nodes: ${
+            error instanceof Error ? error.message : String(error)
+          }`,
+        );
+        return stale.services;
+      })
+      .finally(() => this.inflight.delete(name));
+    this.inflight.set(name, query);
+    return query;
+  }
+
+  private ensureWatch(): void {
+    if (this.watcher || this.closed) return;
+    this.watcher = this.registry.watch((event) => this.apply(event));
+  }
+
+  /** Applies a watch event to a cached service; services not cached are left to the next lookup. */
+  private apply(event: WatchEvent): void {
+    const entry = this.entries.get(event.service.name);
+    if (!entry) return;
+    const incoming = event.service;
+    const index = entry.services.findIndex((s) => s.version === incoming.version);
+    const current = index >= 0 ? entry.services[index] : undefined;
+    if (event.action === 'delete') {
+      if (!current) return;
+      const gone = new Set(incoming.nodes.map((n) => n.id));
+      current.nodes = current.nodes.filter((n) => !gone.has(n.id));
+      if (current.nodes.length === 0) entry.services.splice(index, 1);
+      if (entry.services.length === 0) this.entries.delete(incoming.name);
+      return;
+    }
+    if (!current) {
+      entry.services.push(cloneService(incoming));
+      return;
+    }
+    const merged = cloneService(incoming);
+    const ids = new Set(merged.nodes.map((n) => n.id));
+    merged.nodes.push(...current.nodes.filter((n) => !ids.has(n.id)));
+    entry.services[index] = merged;
+  }
+}

@@ -1,0 +1,108 @@
+/**
+ * The listening side of the framed TCP transport: one port (optionally TLS) that serves both the
+ * framed protocol and go-micro's HTTP transport, told apart by each connection's first bytes
+ * (sniff.ts). Closing stops accepting, sends GOAWAY, lets in-flight replies out, and after the
+ * grace period destroys whatever is left.
+ */
+import type { Server as HttpServer } from 'node:http';
+import { createServer as createNetServer, type AddressInfo, type Server, type Socket } from 'node:net';
+import { createServer as createTlsServer } from 'node:tls';
+import { createHttpServer } from '../http/http.server.js';
+import type { Acceptor, Listener, ListenOptions } from '../transport.js';
+import { joinAddress, splitAddress } from '../transport.js';
+import { DEFAULT_MAX_BODY, HEADER_ROOM } from './protocol.js';
+import { ServerConnection } from './server-connection.js';
+import { sniff } from './sniff.js';
+
+export interface TcpListenOptions extends ListenOptions {
+  /** Closes connections that have not shown their protocol within this many ms (default 10 s). */
+  sniffTimeout?: number;
+  /** Largest frame payload accepted (default maxBodySize + 64 KiB). */
+  maxFrame?: number;
+}
+
+export async function listenTcp(
+  address: string,
+  acceptor: Acceptor,
+  options: TcpListenOptions = {},
+): Promise<Listener> {
+  const maxBody = options.maxBodySize ?? DEFAULT_MAX_BODY;
+  const limits = { maxBody, maxFrame: options.maxFrame ?? maxBody + HEADER_ROOM };
+  const httpServer = createHttpServer(acceptor, options);
+  const sockets = new Set<Socket>();
+  const framed = new Set<ServerConnection>();
+  let closing = false;
+  const forget = (connection: ServerConnection): void => void framed.delete(connection);
+
+  const handlers = {
+    framed(socket: Socket, first: Buffer): void {
+      const connection = new ServerConnection(socket, acceptor, limits, forget);
+      framed.add(connection);
+      connection.start(first);
+      if (closing) connection.goAway();
+    },
+    http(socket: Socket, first: Buffer): void {
+      socket.unshift(first);
+      httpServer.emit('connection', socket);
+    },
+  };
+  const accept = (socket: Socket): void => {
+    sockets.add(socket);
+    socket.once('close', () => sockets.delete(socket));
+    if (closing) return void socket.destroy();
+    sniff(socket, options.sniffTimeout ?? 10_000, handlers);
+  };
+
+  const server: Server = options.tls
+    ? createTlsServer({ ...options.tls }, accept).on('tlsClientError', () => {
+        /* a failed handshake concerns that connection only */
+      })
+    : createNetServer({ noDelay: true }, accept);
+  const { host, port } = splitAddress(address);
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(port, host || undefined, () => {
+      server.off('error', reject);
+      resolve();
+    });
+  });
+  server.on('error', () => {
+    /* accept errors (EMFILE…) must not crash the process */
+  });
+  const bound = server.address() as AddressInfo;
+
+  return {
+    address: joinAddress(bound.address, bound.port),
+    close: (graceMs = 5_000) => {
+      if (closing) return closed(server, sockets);
+      closing = true;
+      const done = closed(server, sockets);
+      server.close();
+      for (const connection of framed) connection.goAway();
+      closeHttp(httpServer, sockets, graceMs);
+      return done;
+    },
+  };
+}
+
+/** Resolves once the server stopped and every connection is gone. */
+function closed(server: Server, sockets: Set<Socket>): Promise<void> {
+  return new Promise((resolve) => {
+    if (!server.listening && sockets.size === 0) return resolve();
+    server.once('close', () => resolve());
+  });
+}
+
+/** Idle HTTP connections close at once and as they become idle; all are destroyed after the grace. */
+function closeHttp(httpServer: HttpServer, sockets: Set<Socket>, graceMs: number): void {
+  httpServer.closeIdleConnections();
+  const force = setTimeout(() => {
+    for (const socket of sockets) socket.destroy();
+  }, graceMs);
+  const poll = setInterval(() => {
+    if (sockets.size > 0) return httpServer.closeIdleConnections();
+    clearInterval(poll);
+    clearTimeout(force);
+    httpServer.close();
+  }, 20);
+}

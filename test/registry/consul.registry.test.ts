@@ -31,7 +31,8 @@ const svc = (
   nodes: [{ id, address: `127.0.0.1:${port}`, metadata: { protocol: 'mucp', registry: 'consul', ...md } }],
 });
 
-const nodeIds = (services: Service[]): string[] => services.flatMap((s) => s.nodes.map((n) => n.id)).sort();
+const nodeIds = (services: Service[]): string[] =>
+  services.flatMap((s) => s.nodes.map((n) => n.id)).toSorted();
 
 describe.skipIf(consulAvailability.skip)(`consul registry ${consulAvailability.reason}`, () => {
   let agent: ConsulAgent;

@@ -23,14 +23,28 @@ const GO_ENDPOINT =
 const GO_SUBSCRIBER =
   '{"request":{"name":"Event","type":"Event","values":null},"response":null,"metadata":{"subscriber":"true","topic":"events"},"name":"Func"}';
 
+const CONSUL_TAGS = [
+  't-' + hexZlib('{"protocol":"mucp"}'),
+  't-' + hexZlib('{"registry":"consul"}'),
+  'e-' + hexZlib(GO_ENDPOINT),
+  'e-' + hexZlib(GO_SUBSCRIBER),
+  'v-' + hexZlib('1.2.0'),
+];
+
+const healthEntry = (id: string, status: string, version = '1.2.0') => ({
+  Node: { Node: 'n1', Address: '10.0.0.9' },
+  Service: {
+    ID: id,
+    Service: 'greeter',
+    Tags: [...CONSUL_TAGS.slice(0, 4), 'v-' + hexZlib(version)],
+    Address: '',
+    Port: 9000,
+  },
+  Checks: [{ Status: 'passing' }, { Status: status }],
+});
+
 describe('go-micro Consul tags', () => {
-  const tags = [
-    't-' + hexZlib('{"protocol":"mucp"}'),
-    't-' + hexZlib('{"registry":"consul"}'),
-    'e-' + hexZlib(GO_ENDPOINT),
-    'e-' + hexZlib(GO_SUBSCRIBER),
-    'v-' + hexZlib('1.2.0'),
-  ];
+  const tags = CONSUL_TAGS;
 
   it('decodes metadata, endpoints and version from the hex forms', () => {
     expect(decodeMetadataTags(tags)).toEqual({ protocol: 'mucp', registry: 'consul' });
@@ -80,22 +94,11 @@ describe('go-micro Consul tags', () => {
   });
 
   it('turns health entries into services, dropping nodes with a critical check', () => {
-    const entry = (id: string, status: string, version = '1.2.0') => ({
-      Node: { Node: 'n1', Address: '10.0.0.9' },
-      Service: {
-        ID: id,
-        Service: 'greeter',
-        Tags: [...tags.slice(0, 4), 'v-' + hexZlib(version)],
-        Address: '',
-        Port: 9000,
-      },
-      Checks: [{ Status: 'passing' }, { Status: status }],
-    });
     const services = fromHealthEntries('greeter', [
-      entry('a', 'passing'),
-      entry('b', 'critical'),
-      entry('c', 'warning'),
-      entry('d', 'passing', '2.0'),
+      healthEntry('a', 'passing'),
+      healthEntry('b', 'critical'),
+      healthEntry('c', 'warning'),
+      healthEntry('d', 'passing', '2.0'),
     ]);
     expect(services.map((s) => [s.version, s.nodes.map((n) => n.id)])).toEqual([
       ['1.2.0', ['a', 'c']],

@@ -102,7 +102,7 @@ export function fromHealthEntries(name: string, entries: readonly HealthEntry[])
     service.nodes.push({
       id: s.ID,
       address: joinHostPort(host, s.Port ?? 0),
-      metadata: Object.keys(metadata).length ? metadata : { ...(s.Meta ?? {}) },
+      metadata: Object.keys(metadata).length ? metadata : { ...s.Meta },
     });
   }
   return [...versions.values()];

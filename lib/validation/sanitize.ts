@@ -53,5 +53,5 @@ function isContainer(value: unknown): value is object {
 }
 
 function emptyLike(value: object): Record<string, unknown> | unknown[] {
-  return Array.isArray(value) ? new Array<unknown>(value.length) : {};
+  return Array.isArray(value) ? [] : {};
 }

@@ -61,7 +61,7 @@ describe('validatePayload', () => {
   it('checks inherited constraints and reports missing fields for an empty body', async () => {
     const error = await rejection(validatePayload(FormalGreeting, undefined));
     const fields = (error as PayloadValidationError).violations.map((v) => v.field);
-    expect(fields.sort()).toEqual(['name', 'title']);
+    expect(fields.toSorted()).toEqual(['name', 'title']);
     expect(await validatePayload(FormalGreeting, { name: 'a', title: 'Dr' })).toBeInstanceOf(FormalGreeting);
   });
 

@@ -123,10 +123,10 @@ export class RegistrySelector implements Selector {
   /** Built-in form: the strategy picks among candidates this selector narrows per `next()`. */
   private statefulNext(health: ServiceHealth, nodes: Node[], strategy: StatefulStrategy<unknown>): Next {
     const context = health.context(strategy);
-    const tried = new Set<Node>();
+    let tried: Set<Node> | undefined; // allocated on the second next() of a call
     return () => {
       const now = this.clock();
-      const candidates = narrow(health, nodes, tried, now);
+      const candidates = tried ? narrow(health, nodes, tried, now) : firstCandidates(health, nodes, now);
       let node: Node;
       try {
         node = strategy.pick(candidates, context);
@@ -134,7 +134,7 @@ export class RegistrySelector implements Selector {
         throw pluginError(`strategy ${strategy.name}`, error);
       }
       if (!isNode(node)) throw pluginError(`strategy ${strategy.name}`, 'picked no node');
-      tried.add(node);
+      (tried ??= new Set()).add(node);
       health.acquire(node, now);
       return node;
     };
@@ -207,6 +207,13 @@ function filterServices(services: Service[], keep: (node: Node) => boolean): Ser
  * The candidates for one `next()`: available nodes not tried in this call; when all available
  * ones were tried, a new round over them; when none is available, every node anyway (untried first).
  */
+/** The candidates for the first `next()` of a call: the available nodes, or all when none is. */
+function firstCandidates(health: ServiceHealth, nodes: Node[], now: number): readonly Node[] {
+  if (health.ejected === 0) return nodes;
+  const available = nodes.filter((n) => health.available(n, now));
+  return available.length > 0 ? available : nodes;
+}
+
 function narrow(health: ServiceHealth, nodes: Node[], tried: Set<Node>, now: number): readonly Node[] {
   const checkHealth = health.ejected > 0;
   if (!checkHealth && tried.size === 0) return nodes;

@@ -35,7 +35,7 @@ function setup(options: Partial<SelectorOptions> = {}) {
   const fail = (times: number, error: () => unknown = refused) => {
     for (let i = 0; i < times; i++) selector.mark('greeter', A, error());
   };
-  return { clock, selector, calls, fail };
+  return { clock, registry, selector, calls, fail };
 }
 
 const randomFunction: StrategyFunction = (services) => {
@@ -150,6 +150,19 @@ describe('node health from mark()', () => {
     const { selector, calls, fail } = setup();
     fail(3);
     selector.reset('greeter');
+    expect((await calls(300)).a).toBe(100);
+  });
+});
+
+describe('node state bookkeeping', () => {
+  it('forgets nodes that left the registry, so a returning node starts fresh', async () => {
+    const { clock, registry, calls, fail } = setup({ cooldown: 60_000 });
+    fail(3);
+    const full = registry.services.greeter!;
+    registry.services.greeter = [service('v1', [node('b'), node('c')])];
+    clock.advance(10_000);
+    await calls(1); // sees the smaller node list and drops a's state
+    registry.services.greeter = full;
     expect((await calls(300)).a).toBe(100);
   });
 });

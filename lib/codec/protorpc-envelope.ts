@@ -56,21 +56,22 @@ export function encodeEnvelope(kind: 'request' | 'response', envelope: Partial<E
     fields.seq = { low: Number(seq & 0xffffffffn) | 0, high: Number(seq >> 32n) | 0, unsigned: true };
   if (kind === 'response' && envelope.error) fields.error = envelope.error;
   const type = kind === 'request' ? REQUEST : RESPONSE;
-  return Buffer.from(type.encode(type.fromObject(fields)).finish());
+  return Buffer.from(type.encode(fields).finish());
 }
 
 export function decodeEnvelope(codec: string, kind: 'request' | 'response', data: Buffer): Envelope {
   const type = kind === 'request' ? REQUEST : RESPONSE;
-  let object: Record<string, unknown>;
+  let message: { service_method?: string; seq?: unknown; error?: string };
   try {
-    object = type.toObject(type.decode(data), { longs: String, defaults: true });
+    message = type.decode(data) as typeof message;
   } catch (error) {
     throw decodeError(codec, `invalid ${kind} header: ${reason(error)}`);
   }
   return {
-    serviceMethod: String(object.service_method ?? ''),
-    seq: String(object.seq ?? '0'),
-    error: String(object.error ?? ''),
+    serviceMethod: message.service_method ?? '',
+    // fixed64 decodes to an unsigned Long (or a number without the long package).
+    seq: message.seq === undefined || message.seq === null ? '0' : String(message.seq),
+    error: message.error ?? '',
   };
 }
 

@@ -11,7 +11,7 @@ import { RedisBroker, type RedisBrokerOptions } from '../../lib/broker/redis.bro
 import { freePort } from '../support/ports.js';
 import { waitFor } from '../support/processes.js';
 import { redisRequirement, startRedis, type RedisServer } from '../support/redis.js';
-import { body, range } from './redis-harness.js';
+import { body, range } from './harness.js';
 
 const fast: RedisBrokerOptions = { visibilityTimeout: 300, claimInterval: 50 };
 const numberOf = (e: BrokerEvent): number => JSON.parse(e.message.body.toString()).n as number;

@@ -7,7 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { RedisBroker } from '../../lib/broker/redis.broker.js';
 import { waitFor } from '../support/processes.js';
 import { redisRequirement, startRedis, type RedisServer } from '../support/redis.js';
-import { body, range, startMember, type Member } from './redis-harness.js';
+import { body, range, startMember, type Member } from './harness.js';
 
 const N = 1_000;
 

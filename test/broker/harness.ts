@@ -1,4 +1,4 @@
-/** Helpers shared by the Redis broker tests: member processes and reading what they received. */
+/** Helpers shared by the broker tests (Redis and HTTP): member processes and reading what they received. */
 import { startProcess, waitFor, type Started } from '../support/processes.js';
 
 export interface Member {
@@ -15,10 +15,10 @@ function numbers(output: string, word: string): number[] {
   return out;
 }
 
-export async function startMember(env: Record<string, string>): Promise<Member> {
+export async function startMember(env: Record<string, string>, fixture = 'redis-member.ts'): Promise<Member> {
   const proc = startProcess(
     process.execPath,
-    ['--import', './scripts/register-ts.mjs', 'test/broker/fixtures/redis-member.ts'],
+    ['--import', './scripts/register-ts.mjs', `test/broker/fixtures/${fixture}`],
     env,
   );
   await waitFor(

@@ -63,7 +63,7 @@ export class RegistrySelector implements Selector {
     this.clock = options.clock ?? (() => performance.now());
   }
 
-  async select(service: string, options: SelectOptions = {}): Promise<Next> {
+  async select(service: string, options?: SelectOptions): Promise<Next> {
     if (typeof service !== 'string' || service === '')
       throw MicroError.badRequest(SELECTOR_ERROR_ID, 'select: a service name is required');
     const found = await this.lookup(service);
@@ -73,11 +73,11 @@ export class RegistrySelector implements Selector {
 
     let services = found;
     if (this.options.filters) services = applyFilters(services, this.options.filters);
-    if (options.filters) services = applyFilters(services, options.filters);
+    if (options?.filters) services = applyFilters(services, options.filters);
     const nodes = allNodes(services);
     if (nodes.length === 0) throw noneAvailable(service);
 
-    const strategy: Strategy = options.strategy ?? this.options.strategy ?? random;
+    const strategy: Strategy = options?.strategy ?? this.options.strategy ?? random;
     return isStatefulStrategy(strategy)
       ? this.statefulNext(health, nodes, strategy)
       : this.functionNext(health, services, nodes, strategy);

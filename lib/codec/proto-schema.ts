@@ -61,13 +61,13 @@ export function encodeProto(codec: string, side: EncodeSide, value: unknown, sch
 
 /** A plain object decoded from protobuf bytes. Undecodable bytes are a BadRequest. */
 export function decodeProto(codec: string, data: Buffer, schema: ProtoSchema): unknown {
-  let message: object;
   try {
-    message = schema.decode(data);
+    const message = schema.decode(data);
+    return typeof schema.toObject === 'function' ? schema.toObject(message, TO_OBJECT_OPTIONS) : message;
   } catch (error) {
+    // Includes a stack overflow on hostile nesting of a recursive message type.
     throw decodeError(codec, `invalid protobuf body: ${reason(error)}`);
   }
-  return typeof schema.toObject === 'function' ? schema.toObject(message, TO_OBJECT_OPTIONS) : message;
 }
 
 function toBuffer(bytes: Uint8Array): Buffer {

@@ -1,4 +1,5 @@
 import { fileURLToPath } from 'node:url';
+import protobuf from 'protobufjs';
 import { describe, expect, it } from 'vitest';
 import { loadProto, parseProto, ProtoCodec, protoType } from '../../lib/codec/index.js';
 import type { MicroError } from '../../lib/errors/micro-error.js';
@@ -57,6 +58,17 @@ describe('application/protobuf', () => {
       expect(error.detail).toMatch(/invalid protobuf body/);
     }
     expect(code(() => codec.decodeResponse(hex('0a ff'), Response))).toBe(400);
+  });
+
+  it('answers hostile nesting of a recursive message with a 400, not a crash', () => {
+    const Node = protoType(parseProto('syntax = "proto3"; message Node { Node child = 1; }'), 'Node');
+    // 20 000 nested `child` fields, written with protobufjs's own Writer (fork/ldelim).
+    const writer = protobuf.Writer.create();
+    for (let i = 0; i < 20_000; i++) writer.uint32(0x0a).fork();
+    for (let i = 0; i < 20_000; i++) writer.ldelim();
+    const bytes = Buffer.from(writer.finish());
+    const error = catchError(() => codec.decodeRequest(bytes, Node)) as MicroError;
+    expect(error.code).toBe(400);
   });
 
   it('without a declared type: 415 for a request, the raw bytes for a reply, nothing for an empty body', () => {

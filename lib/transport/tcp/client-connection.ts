@@ -249,7 +249,7 @@ export class ClientConnection implements StreamHost {
       this.finish(call, connectionLost(this.remote, reason, call.batch > flushed));
     }
     this.calls.clear();
-    for (const stream of [...this.streams.values()]) {
+    for (const stream of this.streams.values()) {
       stream.abort(connectionLost(this.remote, reason, !this.connected));
     }
     this.streams.clear();

@@ -6,15 +6,7 @@
 import type { Socket as NetSocket } from 'node:net';
 import type { Message } from '../transport.js';
 import { encodeHeader, headerBound } from './header-codec.js';
-import {
-  FRAME_HEADER,
-  PREFACE,
-  T_GOAWAY,
-  T_PING,
-  T_PONG,
-  T_RESET,
-  T_WINDOW,
-} from './protocol.js';
+import { FRAME_HEADER, PREFACE, T_GOAWAY, T_PING, T_PONG, T_RESET, T_WINDOW } from './protocol.js';
 
 const CHUNK = 64 * 1024;
 /** Bodies at least this large are written as their own buffer instead of being copied. */

@@ -146,7 +146,10 @@ export class ServerConnection implements StreamHost {
       if (!done) {
         done = true;
         this.inflight--;
-        this.refuse(id, MicroError.internalServerError(SERVER_ERROR_ID, (error as Error)?.message ?? 'error'));
+        this.refuse(
+          id,
+          MicroError.internalServerError(SERVER_ERROR_ID, (error as Error)?.message ?? 'error'),
+        );
       }
     }
   }
@@ -247,7 +250,7 @@ export class ServerConnection implements StreamHost {
     this.parser.stop();
     this.writer.close();
     const error = MicroError.unavailable(SERVER_ERROR_ID, 'connection closed', false);
-    for (const stream of [...this.streams.values()]) stream.abort(error);
+    for (const stream of this.streams.values()) stream.abort(error);
     this.streams.clear();
     this.onGone(this);
   }

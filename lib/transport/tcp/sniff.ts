@@ -31,6 +31,10 @@ function prefixVerdict(buf: Buffer, expected: Buffer, verdict: Verdict): Verdict
   return n === expected.length ? verdict : 'more';
 }
 
+function onError(): void {
+  /* 'close' follows; nothing to clean up */
+}
+
 export interface SniffHandlers {
   framed(socket: NetSocket, first: Buffer): void;
   http(socket: NetSocket, first: Buffer): void;
@@ -39,9 +43,6 @@ export interface SniffHandlers {
 /** Watches `socket` until its protocol is known, then hands it over with the bytes read so far. */
 export function sniff(socket: NetSocket, timeoutMs: number, handlers: SniffHandlers): void {
   let seen: Buffer | undefined;
-  const onError = (): void => {
-    /* 'close' follows; nothing to clean up */
-  };
   const onTimeout = (): void => {
     socket.destroy();
   };

@@ -161,7 +161,9 @@ export class StreamSocket implements Socket {
     this.nextType = T_MESSAGE;
     if (size < 0) {
       const limit = this.host.writer.peerMaxFrame;
-      this.close(size === FRAME_TOO_LARGE ? frameTooLarge(this.host.errorId, limit) : headerTooLong(this.host.errorId));
+      this.close(
+        size === FRAME_TOO_LARGE ? frameTooLarge(this.host.errorId, limit) : headerTooLong(this.host.errorId),
+      );
       return false;
     }
     this.credit -= size;

@@ -27,7 +27,7 @@ export class TcpClient implements TransportClient {
     const { host, port } = splitAddress(address);
     const { poolSize, ...rest } = options;
     this.connectionOptions = { ...rest, host: host || '127.0.0.1', port };
-    this.slots = new Array<ClientConnection | undefined>(Math.max(1, poolSize)).fill(undefined);
+    this.slots = Array.from({ length: Math.max(1, poolSize) }, () => undefined);
   }
 
   call(request: Message, options: CallOptions, callback: CallCallback): void {
@@ -44,7 +44,7 @@ export class TcpClient implements TransportClient {
   }
 
   close(): void {
-    for (const connection of [...this.live]) connection.destroy('client closed');
+    for (const connection of this.live) connection.destroy('client closed');
   }
 
   private connection(): ClientConnection {

@@ -37,7 +37,7 @@ export interface HttpBrokerOptions {
   inboxSize?: number;
   /** How often the retry inbox is retried (ms, default 1 s). */
   retryInterval?: number;
-  /** A delivery answered with an error this many times is given up (default 10). */
+  /** A delivery answered with an error this many times (the first try included) is given up (default 10). */
   maxAttempts?: number;
   /** Per-delivery timeout: reply (handler acknowledged) within this (ms, default 10 s). */
   timeout?: number;
@@ -186,21 +186,31 @@ export class HttpBroker implements Broker {
     if (!this.server) throw MicroError.unavailable(BROKER_ERROR_ID, 'http broker is not connected', false);
     const payload = encodeEnvelope(topic, message);
     const groups = await this.lookup(topic);
-    const failed: Target[] = [];
+    const failed: { target: Target; rejections: number }[] = [];
     await Promise.all(
       [...groups].map(async ([version, nodes]) => {
         if (version === BROADCAST_VERSION) {
           await Promise.all(
             nodes.map(async (node) => {
-              if (!(await this.sender.send(node, payload)).ok) failed.push({ kind: 'node', nodeId: node.id });
+              const result = await this.sender.send(node, payload);
+              if (!result.ok)
+                failed.push({
+                  target: { kind: 'node', nodeId: node.id },
+                  rejections: result.reachable ? 1 : 0,
+                });
             }),
           );
-        } else if ((await this.sendToOne(nodes, payload)) !== 'delivered') {
-          failed.push({ kind: 'queue', queue: version });
+        } else {
+          const outcome = await this.sendToOne(nodes, payload);
+          if (outcome !== 'delivered')
+            failed.push({
+              target: { kind: 'queue', queue: version },
+              rejections: outcome === 'rejected' ? 1 : 0,
+            });
         }
       }),
     );
-    const refused = failed.filter((target) => !this.inbox.add({ topic, payload, target, rejections: 0 }));
+    const refused = failed.filter((f) => !this.inbox.add({ topic, payload, ...f }));
     if (refused.length === 0) return;
     this.counters.dropped += refused.length;
     throw new MicroError(

@@ -34,6 +34,12 @@ export interface Codec {
   readonly aliases?: readonly string[];
 
   encodeRequest(header: RpcHeader, body: unknown, schema?: Schema): Buffer;
+  /**
+   * Framing codecs only: the envelope of a request without decoding its payload, so a server can
+   * route on the endpoint (and answer with the id) before it knows the handler's schema.
+   * Throws a BadRequest (400) MicroError when the envelope is not valid.
+   */
+  decodeHeader?(data: Buffer): Partial<RpcHeader>;
   /** Throws a BadRequest (400) MicroError when `data` is not valid for this codec. */
   decodeRequest(data: Buffer, schema?: Schema): Decoded;
   encodeResponse(header: RpcHeader, body: unknown, schema?: Schema): Buffer;

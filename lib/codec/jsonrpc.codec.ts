@@ -18,17 +18,17 @@ export class JsonRpcCodec implements Codec {
     return encode({ params: [body ?? null], id: header.id, method: header.endpoint }, 'request', true);
   }
 
+  decodeHeader(data: Buffer): Partial<RpcHeader> {
+    return requestHeader(parseEnvelope(data));
+  }
+
   decodeRequest(data: Buffer): Decoded {
     const envelope = parseEnvelope(data);
-    const { params, method } = envelope;
-    if (method !== undefined && method !== null && typeof method !== 'string') {
-      throw decodeError(NAME, '"method" must be a string');
-    }
+    const header = requestHeader(envelope);
+    const { params } = envelope;
     if (params !== undefined && params !== null && !Array.isArray(params)) {
       throw decodeError(NAME, '"params" must be an array');
     }
-    const header: Partial<RpcHeader> = { id: idText(envelope.id) };
-    if (typeof method === 'string') header.endpoint = method;
     // Go unmarshals params into a one-element array: extra elements are ignored.
     const body = Array.isArray(params) && params.length > 0 ? nullToUndefined(params[0]) : undefined;
     return { body, header };
@@ -83,6 +83,16 @@ function parseEnvelope(data: Buffer): Record<string, unknown> {
     throw decodeError(NAME, 'expected a JSON-RPC object');
   }
   return value as Record<string, unknown>;
+}
+
+function requestHeader(envelope: Record<string, unknown>): Partial<RpcHeader> {
+  const { method } = envelope;
+  if (method !== undefined && method !== null && typeof method !== 'string') {
+    throw decodeError(NAME, '"method" must be a string');
+  }
+  const header: Partial<RpcHeader> = { id: idText(envelope.id) };
+  if (typeof method === 'string') header.endpoint = method;
+  return header;
 }
 
 /** The id as Go prints it with %v; structured ids are refused. */

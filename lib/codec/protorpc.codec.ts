@@ -20,6 +20,12 @@ export class ProtoRpcCodec implements Codec {
     return writeFrames([envelope, encodeProto(NAME, 'request', body, schema)]);
   }
 
+  decodeHeader(data: Buffer): Partial<RpcHeader> {
+    const [head] = readFrames(NAME, data, 2) as [Buffer, Buffer];
+    const envelope = decodeEnvelope(NAME, 'request', head);
+    return { id: envelope.seq, endpoint: envelope.serviceMethod };
+  }
+
   decodeRequest(data: Buffer, schema?: Schema): Decoded {
     const [head, payload] = readFrames(NAME, data, 2) as [Buffer, Buffer];
     const envelope = decodeEnvelope(NAME, 'request', head);

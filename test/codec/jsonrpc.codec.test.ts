@@ -40,6 +40,11 @@ describe('application/json-rpc', () => {
     );
   });
 
+  it('reads the envelope alone, so a server can route before it knows the handler', () => {
+    expect(codec.decodeHeader(JSONRPC_REQUEST)).toEqual({ id: '1', endpoint: 'Greeter.Hello' });
+    expect(code(() => codec.decodeHeader(Buffer.from('{"id":"1","method":[]}')))).toBe(400);
+  });
+
   it('round-trips requests and replies', () => {
     const body = { list: [1, 2], nested: { ok: true }, text: 'a<b' };
     const { body: back, header: h } = codec.decodeRequest(

@@ -62,6 +62,11 @@ describe('application/proto-rpc', () => {
     expect(codec.encodeRequest({ id: '0', endpoint: '' }, undefined)).toEqual(hex('00000000 00000000'));
   });
 
+  it('reads the envelope alone, so a server can route before it knows the schema', () => {
+    expect(codec.decodeHeader(PROTORPC_REQUEST)).toEqual({ id: '1', endpoint: 'Greeter.Hello' });
+    expect(code(() => codec.decodeHeader(hex('00000002 0aff 00000000')))).toBe(400);
+  });
+
   it('gives a reply without a declared type back as raw bytes; a request without one is a 415', () => {
     expect(codec.decodeResponse(PROTORPC_RESPONSE).body).toEqual(hex('0a0a48656c6c6f204a6f686e'));
     const error = catchError(() => codec.decodeRequest(PROTORPC_REQUEST)) as MicroError;

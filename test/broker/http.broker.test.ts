@@ -2,7 +2,6 @@
  * HTTP broker in one process: the registry entries, the go-micro wire format both ways, queue
  * failover from a throwing member, the retry-inbox bound, manual ack, and bad requests.
  */
-import { randomUUID } from 'node:crypto';
 import { createServer } from 'node:http';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { BrokerEvent } from '../../lib/broker/broker.js';
@@ -29,6 +28,7 @@ async function broker(registry: Registry, options: Partial<HttpBrokerOptions> = 
   return b;
 }
 
+const envelope = (topic: string): string => JSON.stringify({ Header: { 'Micro-Topic': topic }, Body: '' });
 const text = (s: string) => ({ header: { 'content-type': 'text/plain' }, body: Buffer.from(s) });
 
 describe('HttpBroker', () => {
@@ -118,7 +118,6 @@ describe('HttpBroker', () => {
     const id = (await registry.getService(HTTP_BROKER_SERVICE))[0]!.nodes[0]!.id;
     const post = (body: string, query = `?id=${id}`) =>
       fetch(`http://${b.address()}/${query}`, { method: 'POST', body });
-    const envelope = (topic: string) => JSON.stringify({ Header: { 'Micro-Topic': topic }, Body: '' });
     const cases: [Promise<Response>, number][] = [
       [fetch(`http://${b.address()}/?id=${id}`), 405],
       [post('{not json'), 400],

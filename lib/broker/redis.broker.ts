@@ -111,10 +111,9 @@ export class RedisBroker implements Broker {
     this.channels.clear();
     this.command = undefined;
     this.subscriber = undefined;
-    await Promise.all([
-      command.quit().catch(() => command.disconnect()),
-      subscriber.quit().catch(() => subscriber.disconnect()),
-    ]);
+    const close = (c: Redis): Promise<unknown> =>
+      c.status === 'ready' ? c.quit().catch(() => c.disconnect()) : Promise.resolve(c.disconnect());
+    await Promise.all([close(command), close(subscriber)]);
   }
 
   async publish(topic: string, message: BrokerMessage, options: PublishOptions = {}): Promise<void> {

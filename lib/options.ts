@@ -39,6 +39,13 @@ export interface MicroOptions {
   maxBodySize?: number;
   /** How long a stopping server waits for in-flight calls, ms (default 10 s). */
   drainTimeout?: number;
+  /**
+   * After deregistering, how long a stopping server keeps serving so clients' caches drop the node,
+   * ms (default 1 s); then it refuses new calls with a retryable "draining" error.
+   */
+  propagationDelay?: number;
+  /** go-micro's BeforeStart/AfterStart/BeforeStop/AfterStop hooks; a throwing start hook aborts the start. */
+  hooks?: LifecycleHooks;
   /** Defaults for every call made by clients of this module. */
   client?: Partial<ClientCallOptions>;
   /** Read MICRO_* environment variables (default true). */
@@ -61,6 +68,8 @@ export interface ResolvedOptions {
   registerTTL: number;
   maxBodySize: number;
   drainTimeout: number;
+  propagationDelay: number;
+  hooks: Required<{ [K in keyof LifecycleHooks]: Array<() => unknown> }>;
   client: Partial<ClientCallOptions>;
 }
 
@@ -71,7 +80,20 @@ export const DEFAULTS = {
   registerTTL: 90_000,
   maxBodySize: 4 * 1024 * 1024,
   drainTimeout: 10_000,
+  propagationDelay: 1_000,
 } as const;
+
+export type Hook = () => unknown;
+
+export interface LifecycleHooks {
+  beforeStart?: Hook | Hook[];
+  afterStart?: Hook | Hook[];
+  beforeStop?: Hook | Hook[];
+  afterStop?: Hook | Hook[];
+}
+
+const hookList = (hook: Hook | Hook[] | undefined): Hook[] =>
+  hook === undefined ? [] : Array.isArray(hook) ? hook : [hook];
 
 type Env = Record<string, string | undefined>;
 
@@ -103,6 +125,13 @@ export function resolveOptions(options: MicroOptions, env: Env = process.env): R
     registerTTL: options.registerTTL ?? DEFAULTS.registerTTL,
     maxBodySize: options.maxBodySize ?? DEFAULTS.maxBodySize,
     drainTimeout: options.drainTimeout ?? DEFAULTS.drainTimeout,
+    propagationDelay: options.propagationDelay ?? DEFAULTS.propagationDelay,
+    hooks: {
+      beforeStart: hookList(options.hooks?.beforeStart),
+      afterStart: hookList(options.hooks?.afterStart),
+      beforeStop: hookList(options.hooks?.beforeStop),
+      afterStop: hookList(options.hooks?.afterStop),
+    },
     client: { ...options.client },
   };
 }

@@ -12,6 +12,13 @@ export interface ClientCallOptions {
   attemptTimeout?: number;
   /** Extra attempts after the first, on safe failures only (default 1). */
   retries: number;
+  /**
+   * The endpoint may safely run twice (default true, as go-micro assumes when it retries timeouts).
+   * Then a timeout (408) or a connection lost after the request was sent is retried too; with
+   * false only failures where the request certainly was not delivered, and errors the server
+   * marks retryable (draining), are retried.
+   */
+  idempotent: boolean;
   /** Delay before retry `attempt` (1-based), ms. */
   backoff: (attempt: number) => number;
   /** Bypass discovery: call these "host:port" addresses (go-micro's client.WithAddress). */
@@ -29,6 +36,7 @@ export interface ClientCallOptions {
 export const DEFAULT_CALL_OPTIONS: ClientCallOptions = {
   timeout: 5_000,
   retries: 1,
+  idempotent: true,
   backoff: (attempt) => Math.min(1_000, 25 * 2 ** (attempt - 1)),
 };
 

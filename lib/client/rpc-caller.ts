@@ -17,6 +17,7 @@ import type { Header, Message } from '../transport/transport.js';
 import { mergeCallOptions, type ClientCallOptions } from './call-options.js';
 
 const CLIENT_ID = 'go.micro.client';
+const TRANSPORT_ID = 'go.micro.transport';
 
 export class RpcCaller {
   readonly codecs: Codecs;
@@ -62,7 +63,7 @@ export class RpcCaller {
           error instanceof MicroError ? error : MicroError.internalServerError(CLIENT_ID, String(error));
       }
       this.mark(service, node, failure, started);
-      if (attempt >= o.retries || !isRetryable(failure)) throw failure;
+      if (attempt >= o.retries || !isRetryable(failure, o.idempotent)) throw failure;
       const pause = Math.min(o.backoff(attempt + 1), deadline - Date.now());
       if (pause > 0) await new Promise((r) => setTimeout(r, pause));
     }
@@ -110,12 +111,14 @@ export class RpcCaller {
 }
 
 /**
- * Safe to try again: the request certainly was not delivered (transport says so), the attempt
- * timed out (go-micro's default policy retries 408), or the server asked for it (draining).
- * Application errors are never retried.
+ * Worth another attempt: the request certainly was not delivered (the transport says so), or the
+ * server asked for it (draining); for idempotent calls also a timeout (go-micro's default policy
+ * retries 408) and a connection lost after sending. Application errors are never retried.
  */
-export function isRetryable(error: MicroError): boolean {
-  return error.retryable || error.code === 408;
+export function isRetryable(error: MicroError, idempotent: boolean): boolean {
+  if (error.retryable) return true;
+  if (!idempotent) return false;
+  return error.code === 408 || (error.code === 503 && error.id === TRANSPORT_ID);
 }
 
 function budgetSpent(service: string, endpoint: string, timeout: number, inherited = false): MicroError {

@@ -3,9 +3,13 @@
  * configured transport and codecs, announces the node to the registry, and feeds broker messages
  * to @Subscriber handlers.
  *
- * listen: transport listen → broker connect → register (3 attempts) → subscribe.
- * close (idempotent): deregister → unsubscribe → refuse new calls (retryable "draining") → wait for
- * in-flight calls (up to `drainTimeout`) → close the listener → disconnect the broker.
+ * listen: beforeStart hooks → transport listen → broker connect → register (3 attempts) →
+ * subscribe → afterStart hooks.
+ * close (idempotent): beforeStop hooks → deregister → unsubscribe → keep serving for
+ * `propagationDelay` → refuse new calls (retryable "draining") → wait for in-flight calls (up to
+ * `drainTimeout`) → close the listener → disconnect the broker → afterStop hooks.
+ * `Debug.Health` answers {"status":"ok"} (go-micro's debug handler); `ready` turns false while
+ * stopping.
  */
 import { Logger } from '@nestjs/common';
 import { Server, type CustomTransportStrategy, type MessageHandler } from '@nestjs/microservices';
@@ -27,6 +31,20 @@ import { MicroContext } from './micro-context.js';
 import { Registrar } from './registrar.js';
 
 const EMPTY = Buffer.alloc(0);
+const HEALTH_ENDPOINT = 'Debug.Health';
+
+async function runHooks(stage: string, hooks: Array<() => unknown>): Promise<void> {
+  for (const hook of hooks) {
+    try {
+      await hook();
+    } catch (error) {
+      throw new Error(
+        `nest-micro: ${stage} hook failed: ${error instanceof Error ? error.message : String(error)}`,
+        { cause: error },
+      );
+    }
+  }
+}
 
 export class MicroServer extends Server implements CustomTransportStrategy {
   override readonly transportId = MICRO_TRANSPORT;
@@ -40,6 +58,7 @@ export class MicroServer extends Server implements CustomTransportStrategy {
   private draining = false;
   private closing?: Promise<void>;
   private announced?: Service;
+  private started = false;
 
   constructor(readonly options: ResolvedOptions) {
     super();
@@ -57,6 +76,11 @@ export class MicroServer extends Server implements CustomTransportStrategy {
   /** The service as announced to the registry (after listen). */
   get service(): Service | undefined {
     return this.announced;
+  }
+
+  /** Ready to take calls: started and not stopping. */
+  get ready(): boolean {
+    return this.started && this.closing === undefined;
   }
 
   /** The bound listen address (after listen). */
@@ -87,6 +111,7 @@ export class MicroServer extends Server implements CustomTransportStrategy {
   private async start(): Promise<void> {
     const o = this.options;
     const { transport, broker, registry } = o;
+    await runHooks('beforeStart', o.hooks.beforeStart);
     this.listener = await transport.listen(
       o.address,
       {
@@ -107,6 +132,8 @@ export class MicroServer extends Server implements CustomTransportStrategy {
       });
       await this.registrar.start();
       await this.subscribeAll();
+      await runHooks('afterStart', o.hooks.afterStart);
+      this.started = true;
       this.logger.log(
         `${o.name} listening on ${this.listener.address} (${transport.name}, ${registry.name} registry, ${broker.name} broker)`,
       );
@@ -162,6 +189,10 @@ export class MicroServer extends Server implements CustomTransportStrategy {
     const contentType = header[HEADER.contentType] || this.codecs.default.contentType;
     const fail = (error: unknown): void =>
       reply(errorReply(toMicroError(error, this.options.name), id, contentType));
+    let endpoint = header[HEADER.endpoint] || header[HEADER.method] || '';
+    if (endpoint === HEALTH_ENDPOINT && !this.messageHandlers.has(endpoint)) {
+      return this.health(id, contentType, reply, fail);
+    }
     if (this.draining) {
       return fail(
         MicroError.unavailable(
@@ -171,7 +202,6 @@ export class MicroServer extends Server implements CustomTransportStrategy {
         ),
       );
     }
-    let endpoint = header[HEADER.endpoint] || header[HEADER.method] || '';
     try {
       const codec = this.codecs.get(contentType);
       if (!endpoint) endpoint = codec.decodeRequest(request.body).header?.endpoint ?? '';
@@ -273,11 +303,27 @@ export class MicroServer extends Server implements CustomTransportStrategy {
     if (this.inflight === 0 && this.drained) this.drained();
   }
 
+  private health(id: string, contentType: string, reply: Reply, fail: (error: unknown) => void): void {
+    try {
+      const body = this.codecs
+        .get(contentType)
+        .encodeResponse({ id, endpoint: HEALTH_ENDPOINT }, { status: 'ok' });
+      reply({ header: { [HEADER.contentType]: contentType, [HEADER.id]: id }, body });
+    } catch (error) {
+      fail(error);
+    }
+  }
+
   private async shutdown(): Promise<void> {
     const o = this.options;
+    const wasStarted = this.started;
+    this.started = false;
+    if (wasStarted)
+      await runHooks('beforeStop', o.hooks.beforeStop).catch((e: unknown) => this.logger.warn(String(e)));
     await this.registrar?.stop();
     await Promise.allSettled(this.subscriptions.map((s) => s.unsubscribe()));
     this.subscriptions = [];
+    if (wasStarted && o.propagationDelay > 0) await new Promise((r) => setTimeout(r, o.propagationDelay));
     this.draining = true;
     if (this.inflight > 0) {
       await new Promise<void>((resolve) => {
@@ -292,7 +338,10 @@ export class MicroServer extends Server implements CustomTransportStrategy {
     await o.broker
       .disconnect()
       .catch((error: unknown) => this.logger.warn(`broker disconnect failed: ${String(error)}`));
-    if (this.announced) this.logger.log(`${o.name} stopped and deregistered`);
+    if (wasStarted) {
+      this.logger.log(`${o.name} stopped and deregistered`);
+      await runHooks('afterStop', o.hooks.afterStop).catch((e: unknown) => this.logger.warn(String(e)));
+    }
   }
 }
 

@@ -55,11 +55,14 @@ export class HttpTransport implements Transport {
       close: (graceMs = 5_000) =>
         new Promise<void>((resolve) => {
           const force = setTimeout(() => server.closeAllConnections(), graceMs);
-          server.close(() => {
-            clearTimeout(force);
-            resolve();
+          // Replies written in this tick are still corked: let them reach the socket first.
+          setImmediate(() => {
+            server.close(() => {
+              clearTimeout(force);
+              resolve();
+            });
+            server.closeIdleConnections();
           });
-          server.closeIdleConnections();
         }),
     };
   }

@@ -1,0 +1,130 @@
+import 'reflect-metadata';
+import { Controller, Module } from '@nestjs/common';
+import { Test } from '@nestjs/testing';
+import { Payload } from '@nestjs/microservices';
+import { describe, expect, it } from 'vitest';
+import {
+  Handler,
+  MemoryBroker,
+  MemoryRegistry,
+  MicroClient,
+  MicroModule,
+  MicroServer,
+  type MicroOptions,
+} from '../../lib/index.js';
+
+@Controller()
+class SlowController {
+  static release: Array<() => void> = [];
+
+  @Handler('Slow.Wait')
+  async wait(@Payload() data: { tag: string }): Promise<{ tag: string; pid: string }> {
+    await new Promise<void>((resolve) => SlowController.release.push(resolve));
+    return { tag: data.tag, pid: 'done' };
+  }
+
+  @Handler('Slow.Now')
+  now(): string {
+    return 'now';
+  }
+}
+
+async function start(options: MicroOptions) {
+  @Module({
+    imports: [MicroModule.forRoot({ name: 'slow', address: '127.0.0.1:0', env: false, ...options })],
+    controllers: [SlowController],
+  })
+  class SlowModule {}
+  const ref = await Test.createTestingModule({ imports: [SlowModule] }).compile();
+  const app = ref.createNestMicroservice(MicroServer.fromModule(), { logger: false });
+  return app;
+}
+
+describe('lifecycle hooks', () => {
+  it('run once each, in go-micro order, around start and stop', async () => {
+    const order: string[] = [];
+    const registry = new MemoryRegistry();
+    const app = await start({
+      registry,
+      broker: new MemoryBroker(),
+      propagationDelay: 0,
+      hooks: {
+        beforeStart: async () =>
+          void order.push(`beforeStart registered=${(await registry.getService('slow')).length}`),
+        afterStart: async () =>
+          void order.push(`afterStart registered=${(await registry.getService('slow')).length}`),
+        beforeStop: async () =>
+          void order.push(`beforeStop registered=${(await registry.getService('slow')).length}`),
+        afterStop: async () =>
+          void order.push(`afterStop registered=${(await registry.getService('slow')).length}`),
+      },
+    });
+    await app.listen();
+    await app.close();
+    await app.close();
+    expect(order).toEqual([
+      'beforeStart registered=0',
+      'afterStart registered=1',
+      'beforeStop registered=1',
+      'afterStop registered=0',
+    ]);
+  });
+
+  it('a throwing beforeStart stops the start with its message and registers nothing', async () => {
+    const registry = new MemoryRegistry();
+    const app = await start({
+      registry,
+      broker: new MemoryBroker(),
+      hooks: {
+        beforeStart: () => {
+          throw new Error('config missing');
+        },
+      },
+    });
+    await expect(app.listen()).rejects.toThrow(/beforeStart hook failed: config missing/);
+    expect(await registry.getService('slow')).toEqual([]);
+  });
+
+  it('a registry that keeps failing fails the start with a clear error after 3 attempts', async () => {
+    let attempts = 0;
+    const registry = new MemoryRegistry();
+    registry.register = async () => {
+      attempts++;
+      throw new Error('connection refused');
+    };
+    const app = await start({ registry, broker: new MemoryBroker() });
+    await expect(app.listen()).rejects.toThrow(
+      /could not register slow with the memory registry after 3 attempts: connection refused/,
+    );
+    expect(attempts).toBe(3);
+  });
+});
+
+describe('health and graceful drain', () => {
+  it('answers Debug.Health and drains: in-flight calls finish, new ones retry on another node', async () => {
+    const registry = new MemoryRegistry();
+    const broker = new MemoryBroker();
+    const a = await start({ registry, broker, propagationDelay: 50, drainTimeout: 5_000 });
+    const b = await start({ registry, broker, propagationDelay: 50 });
+    await a.listen();
+    await b.listen();
+    const addressA = a.get(MicroServer).address!;
+    const client = b.get(MicroClient); // A's own client closes with A
+    expect(await client.call('slow', 'Debug.Health', {}, { address: addressA })).toEqual({ status: 'ok' });
+
+    const inflight = client.call('slow', 'Slow.Wait', { tag: 'first' }, { address: addressA });
+    while (SlowController.release.length === 0) await new Promise((r) => setTimeout(r, 5));
+    const closing = a.close();
+    expect(a.get(MicroServer).ready).toBe(false);
+    await new Promise((r) => setTimeout(r, 100)); // past the propagation delay: A is draining
+    const addressB = b.get(MicroServer).address!;
+    // A refuses with a retryable error; the client retries on B.
+    expect(await client.call('slow', 'Slow.Now', {}, { address: [addressA, addressB], retries: 1 })).toBe(
+      'now',
+    );
+    SlowController.release.shift()!();
+    expect(await inflight).toEqual({ tag: 'first', pid: 'done' });
+    await closing;
+    await b.close();
+  });
+});

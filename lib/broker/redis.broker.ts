@@ -21,7 +21,14 @@ import type {
   SubscribeOptions,
   Subscription,
 } from './broker.js';
-import { BROKER_ERROR_ID, createConnection, errorText, unavailable, whenReady } from './redis/connection.js';
+import {
+  BROKER_ERROR_ID,
+  closeConnection,
+  createConnection,
+  errorText,
+  unavailable,
+  whenReady,
+} from './redis/connection.js';
 import { decodeFrame, encodeHeader } from './redis/message.js';
 import {
   resolveRedisOptions,
@@ -111,9 +118,7 @@ export class RedisBroker implements Broker {
     this.channels.clear();
     this.command = undefined;
     this.subscriber = undefined;
-    const close = (c: Redis): Promise<unknown> =>
-      c.status === 'ready' ? c.quit().catch(() => c.disconnect()) : Promise.resolve(c.disconnect());
-    await Promise.all([close(command), close(subscriber)]);
+    await Promise.all([closeConnection(command), closeConnection(subscriber)]);
   }
 
   async publish(topic: string, message: BrokerMessage, options: PublishOptions = {}): Promise<void> {

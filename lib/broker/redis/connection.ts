@@ -62,3 +62,9 @@ export function unavailable(what: string, error: unknown, retryable: boolean): M
 export function errorText(error: unknown): string {
   return error instanceof Error ? error.message : String(error);
 }
+
+/** QUIT when connected (replies flushed), else drop the connection without waiting. */
+export async function closeConnection(connection: Redis): Promise<void> {
+  if (connection.status === 'ready') await connection.quit().catch(() => connection.disconnect());
+  else connection.disconnect();
+}

@@ -10,7 +10,7 @@ import { call, echoAcceptor, msg } from './tcp.helpers.js';
 
 const cleanups: (() => unknown)[] = [];
 afterEach(async () => {
-  for (const c of cleanups.splice(0).reverse()) await c();
+  for (const c of cleanups.splice(0).toReversed()) await c();
 });
 
 async function serve(

@@ -32,6 +32,7 @@ export async function listenTcp(
   const sockets = new Set<Socket>();
   const framed = new Set<ServerConnection>();
   let closing = false;
+  let closedPromise: Promise<void> | undefined;
   const forget = (connection: ServerConnection): void => void framed.delete(connection);
 
   const handlers = {
@@ -74,23 +75,14 @@ export async function listenTcp(
   return {
     address: joinAddress(bound.address, bound.port),
     close: (graceMs = 5_000) => {
-      if (closing) return closed(server, sockets);
+      if (closing) return closedPromise!;
       closing = true;
-      const done = closed(server, sockets);
-      server.close();
+      closedPromise = new Promise<void>((resolve) => server.close(() => resolve()));
       for (const connection of framed) connection.goAway();
       closeHttp(httpServer, sockets, graceMs);
-      return done;
+      return closedPromise;
     },
   };
-}
-
-/** Resolves once the server stopped and every connection is gone. */
-function closed(server: Server, sockets: Set<Socket>): Promise<void> {
-  return new Promise((resolve) => {
-    if (!server.listening && sockets.size === 0) return resolve();
-    server.once('close', () => resolve());
-  });
 }
 
 /** Idle HTTP connections close at once and as they become idle; all are destroyed after the grace. */

@@ -5,6 +5,7 @@
  */
 import { decodeEndpointTags, decodeMetadataTags, decodeVersionTag, encodeTags } from '../encoding.js';
 import type { Node, Service } from '../registry.js';
+import { joinHostPort, splitHostPort } from '../address.js';
 
 /** What /v1/agent/service/register takes (consul client's lower-case option names). */
 export interface ConsulRegistration {
@@ -29,20 +30,6 @@ export interface HealthEntry {
     Meta?: Record<string, string> | null;
   };
   Checks?: Array<{ Status?: string }> | null;
-}
-
-/** "host:port" / "[v6]:port" / ":port" → host and port (port 0 when absent or invalid). */
-export function splitHostPort(address: string): { host: string; port: number } {
-  const m = /^\[([^\]]*)\](?::(\d+))?$/.exec(address) ?? /^([^:]*)(?::(\d+))?$/.exec(address);
-  if (!m) {
-    const i = address.lastIndexOf(':');
-    return { host: address.slice(0, i), port: Number(address.slice(i + 1)) || 0 };
-  }
-  return { host: m[1] ?? '', port: Number(m[2] ?? 0) || 0 };
-}
-
-export function joinHostPort(host: string, port: number): string {
-  return host.includes(':') ? `[${host}]:${port}` : `${host}:${port}`;
 }
 
 /** Consul Meta keys must match this and stay within limits; the tags carry all metadata anyway. */

@@ -231,9 +231,11 @@ export class ServerConnection implements StreamHost {
     this.protocolError();
   }
 
-  /** The peer broke the protocol: parse nothing more, let in-flight replies go, then close. */
+  /** The peer broke the protocol: parse nothing more, reset its streams, let in-flight replies go, close. */
   private protocolError(): void {
     this.parser.stop();
+    const error = MicroError.badRequest(SERVER_ERROR_ID, 'protocol error on this connection');
+    for (const stream of this.streams.values()) stream.close(error);
     this.goAway();
     setTimeout(() => this.socket.destroy(), PROTOCOL_ERROR_GRACE).unref();
   }

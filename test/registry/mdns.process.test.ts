@@ -28,6 +28,8 @@ const lines = (p: Started): Array<Record<string, unknown>> =>
     .filter((l) => l.startsWith('{'))
     .map((l) => JSON.parse(l) as Record<string, unknown>);
 const lastFound = (p: Started): unknown => lines(p).findLast((l) => 'found' in l)?.found;
+const seen = (p: Started, what: string): Promise<void> =>
+  waitFor(() => JSON.stringify(lastFound(p)) === what, 20_000, `${what} in ${p.output()}`);
 
 afterAll(async () => {
   for (const p of started) await p.stop('SIGKILL');
@@ -37,8 +39,6 @@ describe('mDNS registry between processes on 127.0.0.1', () => {
   it('two processes discover each other and see a deregistration', async () => {
     const a = node('alpha', 'alpha-1', 7101, 'beta');
     const b = node('beta', 'beta-1', 7102, 'alpha');
-    const seen = (p: Started, what: string) =>
-      waitFor(() => JSON.stringify(lastFound(p)) === what, 20_000, `${what} in ${p.output()}`);
     await seen(a, '["beta-1@127.0.0.1:7102"]');
     await seen(b, '["alpha-1@127.0.0.1:7101"]');
     expect(lines(a)).toContainEqual({ event: 'create', nodes: ['beta-1'] });

@@ -153,7 +153,11 @@ export class MdnsRegistry implements Registry {
 
   async close(): Promise<void> {
     if (this.closed) return;
-    for (const n of [...this.local.values()]) await this.goodbye(n).catch(() => undefined);
+    const nodes = Array.from(this.local.entries());
+    for (const [key, n] of nodes) {
+      this.local.delete(key); // so the last node of a service also withdraws its listing entry
+      await this.goodbye(n).catch(() => undefined);
+    }
     this.closed = true;
     for (const t of this.timers.values()) clearInterval(t);
     this.timers.clear();
@@ -184,7 +188,20 @@ export class MdnsRegistry implements Registry {
 
   private async open(): Promise<void> {
     const { interface: iface, port, group: ip } = this.options;
-    const main = makeMdns({ port, ip, interface: iface, bind: '0.0.0.0', loopback: true, reuseAddr: true });
+    // Our own socket, so the outgoing multicast interface is pinned before anything is sent, even
+    // if joining the group fails (multicast-dns only pins it after a successful join).
+    const mainSocket = createSocket({ type: 'udp4', reuseAddr: true });
+    mainSocket.once('listening', () => {
+      if (iface) mainSocket.setMulticastInterface(iface);
+    });
+    const main = makeMdns({
+      socket: mainSocket,
+      port,
+      ip,
+      interface: iface,
+      bind: '0.0.0.0',
+      loopback: true,
+    });
     main.on('warning', (e: Error) => this.warn(e));
     await new Promise<void>((resolve, reject) => {
       main.once('ready', resolve);

@@ -13,13 +13,10 @@ export { MicroClient, type PublishCallOptions, type ServicePattern } from './cli
 export * from './client/call-options.js';
 export * from './registry/registry.js';
 export { MemoryRegistry } from './registry/memory.registry.js';
-export * from './selector/selector.js';
-export { RegistrySelector } from './selector/registry.selector.js';
-export { random } from './selector/random.strategy.js';
+export * from './selector/index.js';
 export * from './transport/transport.js';
 export { HttpTransport, type HttpTransportOptions } from './transport/http/http.transport.js';
 export * from './broker/broker.js';
 export { MemoryBroker } from './broker/memory.broker.js';
-export * from './codec/codec.js';
-export { Codecs } from './codec/codecs.js';
-export { JsonCodec } from './codec/json.codec.js';
+export * from './codec/index.js';
+export * from './validation/index.js';

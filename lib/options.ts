@@ -7,7 +7,8 @@ import { randomUUID } from 'node:crypto';
 import type { Broker } from './broker/broker.js';
 import type { Codec } from './codec/codec.js';
 import type { Registry } from './registry/registry.js';
-import type { Selector } from './selector/selector.js';
+import type { Selector, SelectorOptions } from './selector/selector.js';
+import type { ValidatePayloadOptions } from './validation/validate-payload.js';
 import type { Transport } from './transport/transport.js';
 import { createBroker, createCodecs, createRegistry, createSelector, createTransport } from './plugins.js';
 import type { ClientCallOptions } from './client/call-options.js';
@@ -27,6 +28,8 @@ export interface MicroOptions {
   metadata?: Record<string, string>;
   registry?: Registry;
   selector?: Selector;
+  /** Options of the default selector (strategy, filters, node health) when `selector` is not given. */
+  selectorOptions?: Omit<SelectorOptions, 'registry'>;
   transport?: Transport;
   broker?: Broker;
   /** Codecs by Content-Type; the first is the client's default. Default: JSON. */
@@ -46,6 +49,8 @@ export interface MicroOptions {
   propagationDelay?: number;
   /** go-micro's BeforeStart/AfterStart/BeforeStop/AfterStop hooks; a throwing start hook aborts the start. */
   hooks?: LifecycleHooks;
+  /** Payload validation of handlers whose payload class has class-validator decorators. */
+  validation?: Pick<ValidatePayloadOptions, 'whitelist' | 'forbidUnknown' | 'groups'>;
   /** Defaults for every call made by clients of this module. */
   client?: Partial<ClientCallOptions>;
   /** Read MICRO_* environment variables (default true). */
@@ -69,6 +74,7 @@ export interface ResolvedOptions {
   maxBodySize: number;
   drainTimeout: number;
   propagationDelay: number;
+  validation: Pick<ValidatePayloadOptions, 'whitelist' | 'forbidUnknown' | 'groups'>;
   hooks: Required<{ [K in keyof LifecycleHooks]: Array<() => unknown> }>;
   client: Partial<ClientCallOptions>;
 }
@@ -104,7 +110,7 @@ export function resolveOptions(options: MicroOptions, env: Env = process.env): R
   const registry = e.MICRO_REGISTRY
     ? createRegistry(e.MICRO_REGISTRY, e.MICRO_REGISTRY_ADDRESS)
     : (options.registry ?? createRegistry(undefined, e.MICRO_REGISTRY_ADDRESS));
-  const selector = options.selector && !e.MICRO_REGISTRY ? options.selector : createSelector(registry);
+  const selector = options.selector && !e.MICRO_REGISTRY ? options.selector : createSelector(registry, options.selectorOptions);
   return {
     name,
     version: options.version ?? DEFAULTS.version,
@@ -126,6 +132,7 @@ export function resolveOptions(options: MicroOptions, env: Env = process.env): R
     maxBodySize: options.maxBodySize ?? DEFAULTS.maxBodySize,
     drainTimeout: options.drainTimeout ?? DEFAULTS.drainTimeout,
     propagationDelay: options.propagationDelay ?? DEFAULTS.propagationDelay,
+    validation: { ...options.validation },
     hooks: {
       beforeStart: hookList(options.hooks?.beforeStart),
       afterStart: hookList(options.hooks?.afterStart),

@@ -5,11 +5,11 @@
 import type { Broker } from './broker/broker.js';
 import { MemoryBroker } from './broker/memory.broker.js';
 import type { Codec } from './codec/codec.js';
-import { JsonCodec } from './codec/json.codec.js';
+import { defaultCodecs } from './codec/index.js';
 import { MemoryRegistry } from './registry/memory.registry.js';
 import type { Registry } from './registry/registry.js';
 import { RegistrySelector } from './selector/registry.selector.js';
-import type { Selector } from './selector/selector.js';
+import type { Selector, SelectorOptions } from './selector/selector.js';
 import { HttpTransport } from './transport/http/http.transport.js';
 import type { Transport } from './transport/transport.js';
 
@@ -45,8 +45,8 @@ export function createRegistry(name: string | undefined, address?: string): Regi
   return pick('registry', REGISTRIES, name ?? DEFAULT_REGISTRY)(address);
 }
 
-export function createSelector(registry: Registry): Selector {
-  return new RegistrySelector({ registry });
+export function createSelector(registry: Registry, options: Omit<SelectorOptions, 'registry'> = {}): Selector {
+  return new RegistrySelector({ registry, ...options });
 }
 
 export function createTransport(name: string | undefined): Transport {
@@ -62,5 +62,5 @@ export function createBroker(
 }
 
 export function createCodecs(): Codec[] {
-  return [new JsonCodec()];
+  return defaultCodecs();
 }

@@ -60,7 +60,7 @@ export class RpcCaller {
         failure = MicroError.parse(replyError, service);
       } catch (error) {
         failure =
-          error instanceof MicroError ? error : MicroError.internalServerError(CLIENT_ID, String(error));
+          error instanceof MicroError ? error : MicroError.unavailable(TRANSPORT_ID, String(error), false);
       }
       this.mark(service, node, failure, started);
       if (attempt >= o.retries || !isRetryable(failure, o.idempotent)) throw failure;
@@ -99,14 +99,7 @@ export class RpcCaller {
   }
 
   private mark(service: string, node: Node, error: MicroError | null, started: number): void {
-    (this.options.selector.mark as (s: string, n: Node, e: unknown, i?: { duration?: number }) => void)(
-      service,
-      node,
-      error,
-      {
-        duration: Date.now() - started,
-      },
-    );
+    this.options.selector.mark(service, node, error, { duration: Date.now() - started });
   }
 }
 

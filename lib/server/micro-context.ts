@@ -18,6 +18,8 @@ export interface MicroContextInit {
   deadline?: number;
   /** Set for broker events. */
   topic?: string;
+  /** Acknowledges a broker event (subscribers with `ack: 'manual'`). */
+  ack?: () => Promise<void>;
 }
 
 export class MicroContext extends BaseRpcContext<[MicroContextInit]> {
@@ -62,6 +64,11 @@ export class MicroContext extends BaseRpcContext<[MicroContextInit]> {
 
   getTopic(): string | undefined {
     return this.init.topic;
+  }
+
+  /** Acknowledges the broker message being handled (subscribers with `ack: 'manual'`). */
+  async ack(): Promise<void> {
+    await this.init.ack?.();
   }
 
   getDeadline(): number | undefined {

@@ -13,43 +13,24 @@
  */
 import { Logger } from '@nestjs/common';
 import { Server, type CustomTransportStrategy, type MessageHandler } from '@nestjs/microservices';
-import { isObservable, lastValueFrom } from 'rxjs';
-import type { BrokerEvent, Subscription } from '../broker/broker.js';
+import type { Subscription } from '../broker/broker.js';
 import { Codecs } from '../codec/codecs.js';
 import { MICRO_TRANSPORT, microExtras } from '../decorators/handler-meta.js';
 import { MicroError } from '../errors/micro-error.js';
-import { toMicroError } from '../errors/from-unknown.js';
-import { HEADER, ROUTING_HEADERS, timeoutHeaderToMs } from '../metadata/headers.js';
-import { Metadata } from '../metadata/metadata.js';
 import type { ResolvedOptions } from '../options.js';
 import type { Service } from '../registry/registry.js';
-import type { Header, Listener, Message, Peer, Reply } from '../transport/transport.js';
+import type { Listener, Socket } from '../transport/transport.js';
 import { advertisedAddress } from './advertise.js';
-import { runInCallScope } from './call-scope.js';
 import { describeEndpoints } from './endpoints.js';
-import { MicroContext } from './micro-context.js';
+import { dispatchEvent } from './event-dispatcher.js';
+import { HandlerInvoker } from './handler-invoker.js';
 import { Registrar } from './registrar.js';
-
-const EMPTY = Buffer.alloc(0);
-const HEALTH_ENDPOINT = 'Debug.Health';
-
-async function runHooks(stage: string, hooks: Array<() => unknown>): Promise<void> {
-  for (const hook of hooks) {
-    try {
-      await hook();
-    } catch (error) {
-      throw new Error(
-        `nest-micro: ${stage} hook failed: ${error instanceof Error ? error.message : String(error)}`,
-        { cause: error },
-      );
-    }
-  }
-}
+import { dispatchCall, type DispatcherHost } from './rpc-dispatcher.js';
 
 export class MicroServer extends Server implements CustomTransportStrategy {
   override readonly transportId = MICRO_TRANSPORT;
   protected override readonly logger = new Logger('MicroServer');
-  private readonly codecs: Codecs;
+  private readonly host: DispatcherHost;
   private listener?: Listener;
   private registrar?: Registrar;
   private subscriptions: Subscription[] = [];
@@ -62,7 +43,19 @@ export class MicroServer extends Server implements CustomTransportStrategy {
 
   constructor(readonly options: ResolvedOptions) {
     super();
-    this.codecs = new Codecs(options.codecs);
+    const codecs = new Codecs(options.codecs);
+    const invoker = new HandlerInvoker(options.validation);
+    this.host = {
+      service: options.name,
+      codecs,
+      invoker,
+      handler: (endpoint) => this.messageHandlers.get(endpoint),
+      refusal: () =>
+        this.draining
+          ? MicroError.unavailable(options.name, `${options.name} is draining; retry on another node`, true)
+          : null,
+      track: (delta) => this.track(delta),
+    };
   }
 
   /** Async microservice options that take the strategy from MicroModule (no options repeated). */
@@ -115,8 +108,8 @@ export class MicroServer extends Server implements CustomTransportStrategy {
     this.listener = await transport.listen(
       o.address,
       {
-        call: (request, reply, peer) => this.onCall(request, reply, peer),
-        stream: (socket) =>
+        call: (request, reply, peer) => dispatchCall(this.host, request, reply, peer),
+        stream: (socket: Socket) =>
           socket.close(MicroError.methodNotAllowed(o.name, 'streaming endpoints are not served yet')),
       },
       { maxBodySize: o.maxBodySize },
@@ -173,145 +166,17 @@ export class MicroServer extends Server implements CustomTransportStrategy {
       const micro = microExtras(handler.extras);
       const subscription = await this.options.broker.subscribe(
         topic,
-        (event) => this.onEvent(topic, handler, event),
-        {
-          queue: micro?.queue,
-          autoAck: micro?.ack !== 'manual',
-        },
+        (event) =>
+          dispatchEvent(this.host, topic, handler as MessageHandler, event, this.listener?.address ?? ''),
+        { queue: micro?.queue, autoAck: micro?.ack !== 'manual' },
       );
       this.subscriptions.push(subscription);
-    }
-  }
-
-  private onCall(request: Message, reply: Reply, peer: Peer): void {
-    const header = request.header;
-    const id = header[HEADER.id] ?? '';
-    const contentType = header[HEADER.contentType] || this.codecs.default.contentType;
-    const fail = (error: unknown): void =>
-      reply(errorReply(toMicroError(error, this.options.name), id, contentType));
-    let endpoint = header[HEADER.endpoint] || header[HEADER.method] || '';
-    if (endpoint === HEALTH_ENDPOINT && !this.messageHandlers.has(endpoint)) {
-      return this.health(id, contentType, reply, fail);
-    }
-    if (this.draining) {
-      return fail(
-        MicroError.unavailable(
-          this.options.name,
-          `${this.options.name} is draining; retry on another node`,
-          true,
-        ),
-      );
-    }
-    try {
-      const codec = this.codecs.get(contentType);
-      if (!endpoint) endpoint = codec.decodeRequest(request.body).header?.endpoint ?? '';
-      const handler = this.messageHandlers.get(endpoint);
-      if (!handler || handler.isEventHandler) {
-        return fail(
-          MicroError.notFound(
-            this.options.name,
-            `unknown endpoint ${endpoint || '(none)'} on service ${this.options.name}`,
-          ),
-        );
-      }
-      const micro = microExtras(handler.extras);
-      const data = codec.decodeRequest(request.body, micro?.requestSchema).body;
-      const context = new MicroContext({
-        service: this.options.name,
-        endpoint,
-        id,
-        metadata: metadataOf(header),
-        remote: peer.remote,
-        local: peer.local,
-        contentType,
-        deadline: deadlineOf(header),
-      });
-      this.track(+1);
-      const done = (error: unknown, value?: unknown): void => {
-        this.track(-1);
-        if (error !== undefined) return fail(error);
-        try {
-          const body = codec.encodeResponse({ id, endpoint }, value, micro?.responseSchema);
-          reply({ header: { [HEADER.contentType]: contentType, [HEADER.id]: id }, body });
-        } catch (encodeError) {
-          fail(encodeError);
-        }
-      };
-      this.invoke(handler, data, context, done);
-    } catch (error) {
-      fail(error);
-    }
-  }
-
-  /** Runs a Nest-wrapped handler and reports its (last) value or its error exactly once. */
-  private invoke(
-    handler: MessageHandler,
-    data: unknown,
-    context: MicroContext,
-    done: (error: unknown, value?: unknown) => void,
-  ): void {
-    let result: Promise<unknown>;
-    try {
-      result = runInCallScope(context, () => handler(data, context));
-    } catch (error) {
-      return done(error ?? new Error('handler failed'));
-    }
-    result.then(
-      (out) => {
-        if (!isObservable(out)) return done(undefined, out);
-        let last: unknown;
-        out.subscribe({
-          next: (v) => (last = v),
-          error: (e: unknown) => done(e ?? new Error('handler failed')),
-          complete: () => done(undefined, last),
-        });
-      },
-      (error: unknown) => done(error ?? new Error('handler failed')),
-    );
-  }
-
-  private async onEvent(topic: string, first: MessageHandler, event: BrokerEvent): Promise<void> {
-    const header = event.message.header;
-    const contentType = header[HEADER.contentType] || this.codecs.default.contentType;
-    const codec = this.codecs.get(contentType);
-    const micro = microExtras(first.extras);
-    const data = codec.unmarshal(event.message.body, micro?.requestSchema);
-    const context = new MicroContext({
-      service: this.options.name,
-      endpoint: topic,
-      id: header[HEADER.id] ?? '',
-      metadata: metadataOf(header),
-      remote: '',
-      local: this.listener?.address ?? '',
-      contentType,
-      topic,
-    });
-    this.track(+1);
-    try {
-      for (let handler: MessageHandler | undefined = first; handler; handler = handler.next) {
-        const h = handler;
-        const out = await runInCallScope(context, () => h(data, context));
-        if (isObservable(out)) await lastValueFrom(out, { defaultValue: undefined });
-      }
-    } finally {
-      this.track(-1);
     }
   }
 
   private track(delta: number): void {
     this.inflight += delta;
     if (this.inflight === 0 && this.drained) this.drained();
-  }
-
-  private health(id: string, contentType: string, reply: Reply, fail: (error: unknown) => void): void {
-    try {
-      const body = this.codecs
-        .get(contentType)
-        .encodeResponse({ id, endpoint: HEALTH_ENDPOINT }, { status: 'ok' });
-      reply({ header: { [HEADER.contentType]: contentType, [HEADER.id]: id }, body });
-    } catch (error) {
-      fail(error);
-    }
   }
 
   private async shutdown(): Promise<void> {
@@ -345,20 +210,15 @@ export class MicroServer extends Server implements CustomTransportStrategy {
   }
 }
 
-function metadataOf(header: Header): Metadata {
-  const metadata = new Metadata();
-  for (const key of Object.keys(header)) if (!ROUTING_HEADERS.has(key)) metadata.set(key, header[key]!);
-  return metadata;
-}
-
-function deadlineOf(header: Header): number | undefined {
-  const ms = timeoutHeaderToMs(header[HEADER.timeout]);
-  return ms === undefined ? undefined : Date.now() + ms;
-}
-
-function errorReply(error: MicroError, id: string, contentType: string): Message {
-  return {
-    header: { [HEADER.error]: error.toString(), [HEADER.id]: id, [HEADER.contentType]: contentType },
-    body: EMPTY,
-  };
+async function runHooks(stage: string, hooks: Array<() => unknown>): Promise<void> {
+  for (const hook of hooks) {
+    try {
+      await hook();
+    } catch (error) {
+      throw new Error(
+        `nest-micro: ${stage} hook failed: ${error instanceof Error ? error.message : String(error)}`,
+        { cause: error },
+      );
+    }
+  }
 }

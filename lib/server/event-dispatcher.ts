@@ -1,0 +1,49 @@
+/**
+ * Delivers broker messages to @Subscriber handlers: decodes with the codec of the message's
+ * Content-Type, validates, and runs every handler chained on the topic. It resolves only when all
+ * of them completed, so the broker acknowledges then; a throw leaves the message unacknowledged.
+ */
+import type { MessageHandler } from '@nestjs/microservices';
+import { isObservable, lastValueFrom } from 'rxjs';
+import type { BrokerEvent } from '../broker/broker.js';
+import { microExtras } from '../decorators/handler-meta.js';
+import { HEADER } from '../metadata/headers.js';
+import { runInCallScope } from './call-scope.js';
+import type { DispatcherHost } from './rpc-dispatcher.js';
+import { metadataOf } from './rpc-dispatcher.js';
+import { MicroContext } from './micro-context.js';
+
+export async function dispatchEvent(
+  host: DispatcherHost,
+  topic: string,
+  first: MessageHandler,
+  event: BrokerEvent,
+  local: string,
+): Promise<void> {
+  const header = event.message.header;
+  const contentType = header[HEADER.contentType] || host.codecs.default.contentType;
+  const codec = host.codecs.get(contentType);
+  const data = codec.unmarshal(event.message.body, microExtras(first.extras)?.requestSchema);
+  const context = new MicroContext({
+    service: host.service,
+    endpoint: topic,
+    id: header[HEADER.id] ?? '',
+    metadata: metadataOf(header),
+    remote: '',
+    local,
+    contentType,
+    topic,
+    ack: () => event.ack(),
+  });
+  host.track(+1);
+  try {
+    for (let handler: MessageHandler | undefined = first; handler; handler = handler.next) {
+      const h = handler;
+      const payload = await host.invoker.prepare(h, data, host.service);
+      const out = await runInCallScope(context, () => h(payload, context));
+      if (isObservable(out)) await lastValueFrom(out, { defaultValue: undefined });
+    }
+  } finally {
+    host.track(-1);
+  }
+}

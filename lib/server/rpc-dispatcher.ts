@@ -1,0 +1,123 @@
+/**
+ * Serves unary calls: routes a request message to its handler by endpoint (header, or the body's
+ * envelope for json-rpc/proto-rpc), decodes it with the codec of its Content-Type, runs the handler
+ * and encodes the reply in the caller's codec. Every failure becomes a reply carrying a MicroError
+ * in the `Micro-Error` header (and in the envelope for framing codecs); nothing is thrown.
+ */
+import type { MessageHandler } from '@nestjs/microservices';
+import type { Codec } from '../codec/codec.js';
+import type { Codecs } from '../codec/codecs.js';
+import { microExtras } from '../decorators/handler-meta.js';
+import { toMicroError } from '../errors/from-unknown.js';
+import { MicroError } from '../errors/micro-error.js';
+import { HEADER, ROUTING_HEADERS, timeoutHeaderToMs } from '../metadata/headers.js';
+import { Metadata } from '../metadata/metadata.js';
+import type { Header, Message, Peer, Reply } from '../transport/transport.js';
+import type { HandlerInvoker } from './handler-invoker.js';
+import { MicroContext } from './micro-context.js';
+
+const EMPTY: Buffer = Buffer.alloc(0);
+export const HEALTH_ENDPOINT = 'Debug.Health';
+
+export interface DispatcherHost {
+  readonly service: string;
+  readonly codecs: Codecs;
+  readonly invoker: HandlerInvoker;
+  handler(endpoint: string): MessageHandler | undefined;
+  /** Null when calls are accepted; the refusal (retryable "draining") otherwise. */
+  refusal(): MicroError | null;
+  track(delta: number): void;
+}
+
+export function dispatchCall(host: DispatcherHost, request: Message, reply: Reply, peer: Peer): void {
+  const header = request.header;
+  const contentType = header[HEADER.contentType] || host.codecs.default.contentType;
+  let id = header[HEADER.id] ?? '';
+  let endpoint = header[HEADER.endpoint] || header[HEADER.method] || '';
+  let codec: Codec | undefined;
+  const fail = (error: unknown): void =>
+    reply(errorReply(toMicroError(error, host.service), id, endpoint, contentType, codec));
+  try {
+    codec = host.codecs.get(contentType);
+    if (!endpoint || !id) {
+      const envelope = codec.decodeHeader?.(request.body);
+      endpoint ||= envelope?.endpoint ?? '';
+      id ||= envelope?.id ?? '';
+    }
+    const handler = host.handler(endpoint);
+    if (!handler || handler.isEventHandler) {
+      if (endpoint === HEALTH_ENDPOINT) return replyWith(codec, { status: 'ok' });
+      return fail(
+        MicroError.notFound(
+          host.service,
+          `unknown endpoint ${endpoint || '(none)'} on service ${host.service}`,
+        ),
+      );
+    }
+    const refusal = host.refusal();
+    if (refusal) return fail(refusal);
+    const micro = microExtras(handler.extras);
+    const data = codec.decodeRequest(request.body, micro?.requestSchema).body;
+    const context = new MicroContext({
+      service: host.service,
+      endpoint,
+      id,
+      metadata: metadataOf(header),
+      remote: peer.remote,
+      local: peer.local,
+      contentType,
+      deadline: deadlineOf(header),
+    });
+    const used = codec;
+    host.track(+1);
+    host.invoker.unary(handler, data, context, (error, value) => {
+      host.track(-1);
+      if (error !== undefined) return fail(error);
+      try {
+        replyWith(used, value, micro?.responseSchema);
+      } catch (encodeError) {
+        fail(encodeError);
+      }
+    });
+  } catch (error) {
+    fail(error);
+  }
+
+  function replyWith(c: Codec, value: unknown, schema?: unknown): void {
+    const body = c.encodeResponse({ id, endpoint }, value, schema);
+    reply({ header: { [HEADER.contentType]: contentType, [HEADER.id]: id }, body });
+  }
+}
+
+export function metadataOf(header: Header): Metadata {
+  const metadata = new Metadata();
+  for (const key of Object.keys(header)) if (!ROUTING_HEADERS.has(key)) metadata.set(key, header[key]!);
+  return metadata;
+}
+
+function deadlineOf(header: Header): number | undefined {
+  const ms = timeoutHeaderToMs(header[HEADER.timeout]);
+  return ms === undefined ? undefined : Date.now() + ms;
+}
+
+/** The error in the Micro-Error header; framing codecs (json-rpc, proto-rpc) also carry it in the envelope. */
+function errorReply(
+  error: MicroError,
+  id: string,
+  endpoint: string,
+  contentType: string,
+  codec?: Codec,
+): Message {
+  let body: Buffer = EMPTY;
+  if (codec?.decodeHeader) {
+    try {
+      body = codec.encodeResponse({ id, endpoint, error: error.toString() }, undefined);
+    } catch {
+      body = EMPTY;
+    }
+  }
+  return {
+    header: { [HEADER.error]: error.toString(), [HEADER.id]: id, [HEADER.contentType]: contentType },
+    body,
+  };
+}

@@ -50,6 +50,10 @@ function resetError(conn: RawConnection, id: number): MicroError | undefined {
   return f ? MicroError.parse(f.payload.toString()) : undefined;
 }
 
+function ignore(): void {
+  /* a peer that does nothing */
+}
+
 const hello = (): Buffer => messagePayload({ 'content-type': 'application/json' }, 'hello');
 
 describe('tcp transport: bad input on the server', () => {
@@ -183,7 +187,7 @@ describe('tcp transport: bad input on the server', () => {
 
 describe('tcp transport: misbehaving servers', () => {
   let fake: Server;
-  let behaviour: (socket: import('node:net').Socket) => void = () => undefined;
+  let behaviour: (socket: import('node:net').Socket) => void = ignore;
   let address = '';
   beforeAll(async () => {
     fake = createServer((s) => {

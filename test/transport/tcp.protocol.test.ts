@@ -56,24 +56,24 @@ describe('header codec', () => {
   });
 });
 
+function parse(
+  chunks: Buffer[],
+  max = 1 << 20,
+): { frames: [number, number, string][]; errors: ParseError[] } {
+  const frames: [number, number, string][] = [];
+  const errors: ParseError[] = [];
+  const parser = new FrameParser(
+    max,
+    (type, id, buf, start, end) => frames.push([type, id, buf.toString('hex', start, end)]),
+    (e) => errors.push(e),
+  );
+  for (const c of chunks) parser.push(c);
+  return { frames, errors };
+}
+
 describe('frame parser', () => {
   const payloads = [Buffer.from('first'), Buffer.alloc(0), Buffer.alloc(3000, 7)];
   const stream = Buffer.concat([PREFACE, ...payloads.map((p, i) => frame(T_REQUEST, i + 1, p))]);
-
-  function parse(
-    chunks: Buffer[],
-    max = 1 << 20,
-  ): { frames: [number, number, string][]; errors: ParseError[] } {
-    const frames: [number, number, string][] = [];
-    const errors: ParseError[] = [];
-    const parser = new FrameParser(
-      max,
-      (type, id, buf, start, end) => frames.push([type, id, buf.toString('hex', start, end)]),
-      (e) => errors.push(e),
-    );
-    for (const c of chunks) parser.push(c);
-    return { frames, errors };
-  }
 
   it('yields the same frames whatever the chunking', () => {
     const expected = parse([stream]).frames;

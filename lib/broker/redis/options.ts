@@ -26,7 +26,7 @@ export interface RedisBrokerOptions {
   maxDeliveries?: number;
   /** This member's consumer name in queue groups (default `<host>-<pid>-<uuid8>`). */
   consumer?: string;
-  /** Messages read per XREADGROUP and handled concurrently per queue subscription (default 16). */
+  /** Most messages in progress at once per queue subscription (default 64); read in batches as they finish. */
   prefetch?: number;
   /** How often a member looks for stale messages to claim (ms, default min(1 s, visibilityTimeout)). */
   claimInterval?: number;
@@ -54,7 +54,7 @@ export function resolveRedisOptions(options: RedisBrokerOptions): ResolvedRedisO
     visibilityTimeout,
     maxDeliveries: Math.max(1, options.maxDeliveries ?? 5),
     consumer: options.consumer ?? `${hostname()}-${process.pid}-${randomUUID().slice(0, 8)}`,
-    prefetch: Math.max(1, options.prefetch ?? 16),
+    prefetch: Math.max(1, options.prefetch ?? 64),
     claimInterval: options.claimInterval ?? Math.min(1_000, visibilityTimeout),
     publishTimeout: options.publishTimeout ?? 0,
     drainTimeout: options.drainTimeout ?? 10_000,

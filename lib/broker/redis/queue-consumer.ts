@@ -49,6 +49,7 @@ export class QueueConsumer {
   private readonly stop$ = new AbortController();
   private readonly inHand = new Set<string>();
   private readonly failedAcks = new Set<string>();
+  private readonly active = new Set<Promise<void>>();
   private loop?: Promise<void>;
   private heartbeat?: NodeJS.Timeout;
   private claimCursor = '0-0';
@@ -89,25 +90,38 @@ export class QueueConsumer {
     }
   }
 
+  /** Keeps up to `prefetch` messages in progress, reading more once half of them are done. */
   private async run(): Promise<void> {
+    const { prefetch, claimInterval } = this.ctx.options;
+    const refillAt = Math.floor(prefetch / 2);
     while (!this.stopped) {
       try {
+        while (this.active.size > refillAt && !this.stopped) await Promise.race(this.active);
+        if (this.stopped) break;
         if (Date.now() >= this.nextClaim) {
-          this.nextClaim = Date.now() + this.ctx.options.claimInterval;
-          await this.claim();
+          this.nextClaim = Date.now() + claimInterval;
+          await this.claim(prefetch - this.active.size);
+          continue;
         }
-        const entries = await this.read();
+        const entries = await this.read(prefetch - this.active.size);
         const counts = entries.length && this.readHistory ? await this.deliveryCounts(entries) : undefined;
         if (this.readHistory && entries.length === 0) this.readHistory = false;
-        await Promise.all(entries.map((e) => this.handle(e, counts?.get(e.id) ?? 1)));
+        for (const e of entries) this.track(this.handle(e, counts?.get(e.id) ?? 1));
       } catch (error) {
         if (this.stopped) break;
         await this.recover(error);
       }
     }
+    await Promise.all(this.active);
   }
 
-  private async read(): Promise<Entry[]> {
+  private track(work: Promise<void>): void {
+    const settled = work.catch((error: unknown) => this.logger.error(`handling failed: ${errorText(error)}`));
+    this.active.add(settled);
+    void settled.finally(() => this.active.delete(settled));
+  }
+
+  private async read(count: number): Promise<Entry[]> {
     const { options, queue } = this.ctx;
     const block = Math.max(10, options.claimInterval);
     const reply = (await this.ctx.reader.callBuffer(
@@ -116,7 +130,7 @@ export class QueueConsumer {
       queue,
       options.consumer,
       'COUNT',
-      options.prefetch,
+      count,
       'BLOCK',
       block,
       'STREAMS',
@@ -237,7 +251,7 @@ export class QueueConsumer {
   }
 
   /** Takes over messages idle longer than the visibility timeout (their consumer died or gave up). */
-  private async claim(): Promise<void> {
+  private async claim(count: number): Promise<void> {
     const { command, queue, options } = this.ctx;
     let reply: [Buffer, unknown, Buffer[]?];
     try {
@@ -262,9 +276,9 @@ export class QueueConsumer {
     }
     const entries = parseEntries(reply[1]);
     if (entries.length === 0) return;
-    if (entries.length === options.prefetch) this.nextClaim = 0; // more may be waiting
+    if (entries.length === count) this.nextClaim = 0; // more may be waiting
     const counts = await this.deliveryCounts(entries);
-    await Promise.all(entries.map((e) => this.handle(e, counts.get(e.id) ?? 2)));
+    for (const e of entries) this.track(this.handle(e, counts.get(e.id) ?? 2));
   }
 
   /** Delivery counts (this delivery included) from the group's pending entries list. */

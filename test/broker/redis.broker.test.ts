@@ -157,6 +157,23 @@ describe.skipIf(redisRequirement.skip)('RedisBroker', () => {
     expect(attempts).toEqual([1, 2]);
   }, 30_000);
 
+  it('a restarted member with a fixed consumer name takes up its own pending messages, once each', async () => {
+    const topic = `fixed-${randomUUID()}`;
+    const slow = { consumer: `fixed-${randomUUID()}`, visibilityTimeout: 60_000, drainTimeout: 100 };
+    const first = await broker(slow);
+    const held: number[] = [];
+    await first.subscribe(topic, (e) => new Promise<void>(() => void held.push(numberOf(e))), { queue: 'q' });
+    for (const n of range(3)) await first.publish(topic, { header: {}, body: body(n) });
+    await waitFor(() => held.length === 3, 10_000, 'messages in hand');
+    await first.disconnect();
+    const again = await broker(slow);
+    const got: number[] = [];
+    await again.subscribe(topic, (e) => void got.push(numberOf(e)), { queue: 'q' });
+    await waitFor(() => got.length >= 3, 10_000, 'pending messages taken up');
+    await new Promise((r) => setTimeout(r, 300));
+    expect(got.toSorted((a, b) => a - b)).toEqual(range(3));
+  });
+
   it('an unreadable stream entry is dead-lettered; an unreadable Pub/Sub payload is counted, not fatal', async () => {
     const topic = `bad-${randomUUID()}`;
     const b = await broker();

@@ -54,8 +54,10 @@ export class QueueConsumer {
   private heartbeat?: NodeJS.Timeout;
   private claimCursor = '0-0';
   private nextClaim = 0;
-  /** Read our own pending entries ('0') before new ones ('>'): a restarted fixed-name consumer. */
+  /** Read our own pending entries before new ones ('>'): a restarted fixed-name consumer. */
   private readHistory = true;
+  /** Where the read of our own pending entries has got to (each is read once). */
+  private historyCursor = '0';
 
   constructor(private readonly ctx: QueueConsumerContext) {
     this.key = topicKey(ctx.options.keyPrefix, ctx.topic);
@@ -105,7 +107,10 @@ export class QueueConsumer {
         }
         const entries = await this.read(prefetch - this.active.size);
         const counts = entries.length && this.readHistory ? await this.deliveryCounts(entries) : undefined;
-        if (this.readHistory && entries.length === 0) this.readHistory = false;
+        if (this.readHistory) {
+          if (entries.length === 0) this.readHistory = false;
+          else this.historyCursor = entries[entries.length - 1]!.id;
+        }
         for (const e of entries) this.track(this.handle(e, counts?.get(e.id) ?? 1));
       } catch (error) {
         if (this.stopped) break;
@@ -135,7 +140,7 @@ export class QueueConsumer {
       block,
       'STREAMS',
       this.key,
-      this.readHistory ? '0' : '>',
+      this.readHistory ? this.historyCursor : '>',
     )) as [Buffer, unknown][] | null;
     return reply?.[0] ? parseEntries(reply[0][1]) : [];
   }
@@ -147,6 +152,7 @@ export class QueueConsumer {
       this.logger.warn(`consumer group missing, recreating it: ${text}`);
       await this.ensureGroup('0').catch(() => {});
       this.readHistory = true;
+      this.historyCursor = '0';
     } else {
       this.logger.debug(`read failed, retrying: ${text}`);
     }

@@ -140,6 +140,42 @@ describe('tcp transport: bad input on the server', () => {
     conn.socket.destroy();
   });
 
+  it('stops reading from a client that does not read its replies, and loses nothing', async () => {
+    let handled = 0;
+    const echo = echoAcceptor();
+    const t2 = new TcpTransport();
+    const l2 = await t2.listen('127.0.0.1:0', {
+      call: (request, reply, peer) => {
+        handled++;
+        echo.call(request, reply, peer);
+      },
+      stream: echo.stream,
+    });
+    const conn = await rawConnect(l2.address);
+    conn.socket.pause();
+    const COUNT = 600;
+    const body = 'b'.repeat(60 * 1024);
+    conn.socket.write(PREFACE);
+    for (let id = 1; id <= COUNT; id++) conn.socket.write(frame(T_REQUEST, id, messagePayload({}, body)));
+    // wait until the server stops taking requests: it must stop well before all of them
+    let last = -1;
+    await waitFor(
+      () => {
+        const settled = handled === last;
+        last = handled;
+        return settled && handled > 0;
+      },
+      10_000,
+      'server to stop reading',
+    );
+    expect(handled).toBeLessThan(COUNT);
+    conn.socket.resume();
+    await waitFor(() => conn.frames.length === COUNT, 20_000, 'every reply');
+    expect(conn.frames.map((f) => f.id)).toEqual(Array.from({ length: COUNT }, (_, i) => i + 1));
+    conn.socket.destroy();
+    await l2.close(100);
+  });
+
   it('keeps serving after a bounded fuzz run of random and mutated frames', async () => {
     let seed = Number(process.env.FUZZ_SEED ?? 0x5eed1234);
     const random = (): number => {

@@ -62,6 +62,7 @@ export class ClientConnection implements StreamHost {
   private readonly calls = new Map<number, PendingCall>();
   private readonly streams = new Map<number, StreamSocket>();
   private nextId = 1;
+  private wrapped = false;
   private connected = false;
   private failure = '';
   private timer: NodeJS.Timeout | undefined;
@@ -125,7 +126,13 @@ export class ClientConnection implements StreamHost {
       return;
     }
     const id = this.allocate();
-    const size = this.writer.message(T_REQUEST, id, request);
+    let size: number;
+    try {
+      size = this.writer.message(T_REQUEST, id, request);
+    } catch {
+      process.nextTick(callback, MicroError.badRequest(CLIENT_ERROR_ID, 'invalid request message'));
+      return;
+    }
     if (size < 0) {
       const error =
         size === FRAME_TOO_LARGE
@@ -162,10 +169,14 @@ export class ClientConnection implements StreamHost {
     this.socket.destroy();
   }
 
+  /** Ids count up; only after wrapping around (2^32 ids) must they be checked against those in use. */
   private allocate(): number {
     let id = this.nextId;
-    while (this.calls.has(id) || this.streams.has(id)) id = id >= MAX_ID ? 1 : id + 1;
-    this.nextId = id >= MAX_ID ? 1 : id + 1;
+    if (this.wrapped) while (this.calls.has(id) || this.streams.has(id)) id = id >= MAX_ID ? 1 : id + 1;
+    if (id >= MAX_ID) {
+      this.nextId = 1;
+      this.wrapped = true;
+    } else this.nextId = id + 1;
     return id;
   }
 

@@ -11,6 +11,8 @@ import { FRAME_HEADER, PREFACE, T_GOAWAY, T_PING, T_PONG, T_RESET, T_WINDOW } fr
 const CHUNK = 64 * 1024;
 /** Bodies at least this large are written as their own buffer instead of being copied. */
 const BIG_BODY = 8 * 1024;
+/** Output queued in the socket above which `onBacklog` is told (the peer is not reading). */
+export const BACKLOG_LIMIT = 8 * 1024 * 1024;
 
 /** `message` results below zero. */
 export const HEADER_TOO_LONG = -1;
@@ -28,6 +30,8 @@ export class FrameWriter {
   private parts: Buffer[] = [];
   private scheduled = false;
   private closed = false;
+  /** Called after a flush that left more than BACKLOG_LIMIT bytes queued in the socket. */
+  onBacklog: (() => void) | undefined;
   private readonly flushNow = (): void => this.flush();
 
   constructor(
@@ -112,11 +116,12 @@ export class FrameWriter {
     this.flushed = this.batch++;
     if (parts.length === 1) {
       this.socket.write(parts[0]!);
-      return;
+    } else {
+      this.socket.cork();
+      for (let i = 0; i < parts.length; i++) this.socket.write(parts[i]!);
+      this.socket.uncork();
     }
-    this.socket.cork();
-    for (let i = 0; i < parts.length; i++) this.socket.write(parts[i]!);
-    this.socket.uncork();
+    if (this.onBacklog !== undefined && this.socket.writableLength > BACKLOG_LIMIT) this.onBacklog();
   }
 
   /** Drops whatever is queued; later frames are discarded. */

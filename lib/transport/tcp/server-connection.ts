@@ -61,6 +61,13 @@ export class ServerConnection implements StreamHost {
       (error) => this.onParseError(error),
     );
     socket.setNoDelay(true);
+    socket.setKeepAlive(true, 30_000);
+    // a client that sends requests but does not read the replies: stop reading until it catches up
+    this.writer.onBacklog = () => {
+      if (socket.isPaused()) return;
+      socket.pause();
+      socket.once('drain', () => socket.resume());
+    };
     socket.on('data', (data: Buffer) => this.push(data));
     socket.on('error', () => {
       /* 'close' follows */

@@ -16,7 +16,14 @@ import { Logger } from '@nestjs/common';
 import { MicroError } from '../errors/micro-error.js';
 import type { Node, Registry, Service } from '../registry/registry.js';
 import { joinAddress, splitAddress } from '../transport/transport.js';
-import type { Broker, BrokerHandler, BrokerMessage, SubscribeOptions, Subscription } from './broker.js';
+import type {
+  Broker,
+  BrokerHandler,
+  BrokerMessage,
+  PublishOptions,
+  SubscribeOptions,
+  Subscription,
+} from './broker.js';
 import { BROKER_ERROR_ID, encodeEnvelope } from './http/envelope.js';
 import { RetryInbox, type PendingDelivery, type RetryOutcome, type Target } from './http/inbox.js';
 import { createReceiver, type LocalSubscription } from './http/receiver.js';
@@ -182,7 +189,8 @@ export class HttpBroker implements Broker {
     };
   }
 
-  async publish(topic: string, message: BrokerMessage): Promise<void> {
+  /** `options.timeout` bounds each first delivery attempt (default the broker's `timeout`). */
+  async publish(topic: string, message: BrokerMessage, options: PublishOptions = {}): Promise<void> {
     if (!this.server) throw MicroError.unavailable(BROKER_ERROR_ID, 'http broker is not connected', false);
     const payload = encodeEnvelope(topic, message);
     const groups = await this.lookup(topic);
@@ -192,7 +200,7 @@ export class HttpBroker implements Broker {
         if (version === BROADCAST_VERSION) {
           await Promise.all(
             nodes.map(async (node) => {
-              const result = await this.sender.send(node, payload);
+              const result = await this.sender.send(node, payload, options.timeout);
               if (!result.ok)
                 failed.push({
                   target: { kind: 'node', nodeId: node.id },
@@ -201,7 +209,7 @@ export class HttpBroker implements Broker {
             }),
           );
         } else {
-          const outcome = await this.sendToOne(nodes, payload);
+          const outcome = await this.sendToOne(nodes, payload, options.timeout);
           if (outcome !== 'delivered')
             failed.push({
               target: { kind: 'queue', queue: version },
@@ -237,11 +245,11 @@ export class HttpBroker implements Broker {
   }
 
   /** Tries the members of a queue group in random order until one acknowledges. */
-  private async sendToOne(nodes: Node[], payload: Buffer): Promise<RetryOutcome> {
+  private async sendToOne(nodes: Node[], payload: Buffer, timeoutMs?: number): Promise<RetryOutcome> {
     const order = nodes.map((n) => ({ n, r: Math.random() })).toSorted((a, b) => a.r - b.r);
     let rejected = false;
     for (const { n } of order) {
-      const result = await this.sender.send(n, payload);
+      const result = await this.sender.send(n, payload, timeoutMs);
       if (result.ok) return 'delivered';
       rejected ||= result.reachable;
     }

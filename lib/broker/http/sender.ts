@@ -23,7 +23,7 @@ export class Sender {
     this.https = new HttpsAgent({ keepAlive: true, maxSockets: 64, ...tls });
   }
 
-  send(node: Node, payload: Buffer): Promise<SendResult> {
+  send(node: Node, payload: Buffer, timeoutMs = this.timeoutMs): Promise<SendResult> {
     const secure = node.metadata.secure === 'true';
     const { host, port } = splitAddress(node.address);
     return new Promise((resolve) => {
@@ -36,7 +36,7 @@ export class Sender {
           path: `/?id=${encodeURIComponent(node.id)}`,
           headers: { 'content-type': 'application/json', 'content-length': payload.length },
           agent: secure ? this.https : this.http,
-          timeout: this.timeoutMs,
+          timeout: timeoutMs,
         },
         (res) => readReply(res, node, resolve),
       );

@@ -3,7 +3,36 @@
  * per-call values, merged by `mergeCallOptions`.
  */
 import type { MetadataInit } from '../metadata/metadata.js';
+import type { Node } from '../registry/registry.js';
 import type { Filter, Strategy } from '../selector/selector.js';
+import type { Header, Message } from '../transport/transport.js';
+
+/** One whole call, as call wrappers see it. */
+export interface CallRequest {
+  service: string;
+  endpoint: string;
+  data: unknown;
+  options: ClientCallOptions;
+}
+export type CallFn = (request: CallRequest) => Promise<unknown>;
+/** Middleware around the whole call (retries included): tracing spans, metrics, auth. */
+export type CallWrapper = (next: CallFn) => CallFn;
+
+/** One attempt on one node, as attempt wrappers see it; `header` may be changed. */
+export interface AttemptRequest {
+  service: string;
+  endpoint: string;
+  node: Node;
+  header: Header;
+  body: Buffer;
+  /** This attempt's timeout, ms. */
+  timeout: number;
+  /** 0 for the first attempt. */
+  attempt: number;
+}
+export type AttemptFn = (request: AttemptRequest) => Promise<Message>;
+/** Middleware around each attempt (go-micro's WrapCall): per-node metrics, header injection. */
+export type AttemptWrapper = (next: AttemptFn) => AttemptFn;
 
 export interface ClientCallOptions {
   /** Budget for the whole call including retries, ms (default 5 s). Exceeded → Timeout 408. */
@@ -31,6 +60,12 @@ export interface ClientCallOptions {
   filters?: Filter[];
   /** Selector strategy for this call. */
   strategy?: Strategy;
+  /** Protobuf message types (protobufjs Type) for application/protobuf calls. */
+  protobuf?: { request?: unknown; response?: unknown };
+  /** Wrappers around the whole call, outermost first. */
+  wrappers?: CallWrapper[];
+  /** Wrappers around each attempt, outermost first. */
+  attemptWrappers?: AttemptWrapper[];
 }
 
 export const DEFAULT_CALL_OPTIONS: ClientCallOptions = {
@@ -50,7 +85,11 @@ export function mergeCallOptions(
       if (value === undefined) continue;
       if (key === 'metadata') merged.metadata = { ...merged.metadata, ...(value as MetadataInit) };
       else if (key === 'filters') merged.filters = [...(merged.filters ?? []), ...(value as Filter[])];
-      else (merged as unknown as Record<string, unknown>)[key] = value;
+      else if (key === 'wrappers')
+        merged.wrappers = [...(merged.wrappers ?? []), ...(value as CallWrapper[])];
+      else if (key === 'attemptWrappers') {
+        merged.attemptWrappers = [...(merged.attemptWrappers ?? []), ...(value as AttemptWrapper[])];
+      } else (merged as unknown as Record<string, unknown>)[key] = value;
     }
   }
   return merged;

@@ -14,7 +14,14 @@ import type { Node } from '../registry/registry.js';
 import type { Next } from '../selector/selector.js';
 import { currentCallContext } from '../server/call-scope.js';
 import type { Header, Message } from '../transport/transport.js';
-import { mergeCallOptions, type ClientCallOptions } from './call-options.js';
+import {
+  mergeCallOptions,
+  type AttemptFn,
+  type AttemptWrapper,
+  type CallFn,
+  type CallRequest,
+  type ClientCallOptions,
+} from './call-options.js';
 
 const CLIENT_ID = 'go.micro.client';
 const TRANSPORT_ID = 'go.micro.transport';
@@ -26,21 +33,33 @@ export class RpcCaller {
     this.codecs = new Codecs(options.codecs);
   }
 
-  async call<T = unknown>(
+  call<T = unknown>(
     service: string,
     endpoint: string,
     data: unknown,
     callOptions?: Partial<ClientCallOptions>,
   ): Promise<T> {
-    const o = mergeCallOptions(this.options.client, callOptions);
+    const options = mergeCallOptions(this.options.client, callOptions);
+    const request: CallRequest = { service, endpoint, data, options };
+    const wrappers = options.wrappers;
+    if (!wrappers?.length) return this.execute(request) as Promise<T>;
+    const run = wrappers.reduceRight<CallFn>(
+      (next, wrap) => wrap(next),
+      (r) => this.execute(r),
+    );
+    return run(request) as Promise<T>;
+  }
+
+  private async execute({ service, endpoint, data, options: o }: CallRequest): Promise<unknown> {
     const deadline = this.deadline(o.timeout, service, endpoint);
     const codec = this.codecs.get(o.contentType);
     const id = randomUUID();
     const header = this.header(service, endpoint, id, codec, o);
-    const body = codec.encodeRequest({ id, endpoint }, data);
+    const body = codec.encodeRequest({ id, endpoint }, data, o.protobuf?.request);
     const next = o.address
       ? addressNext(o.address)
       : await this.options.selector.select(service, { filters: o.filters, strategy: o.strategy });
+    const send = this.attemptFn(o.attemptWrappers);
 
     for (let attempt = 0; ; attempt++) {
       const remaining = deadline - Date.now();
@@ -51,11 +70,11 @@ export class RpcCaller {
       const started = Date.now();
       let failure: MicroError;
       try {
-        const reply = await this.send(node.address, { header: { ...header }, body }, timeout);
+        const reply = await send({ service, endpoint, node, header: { ...header }, body, timeout, attempt });
         const replyError = reply.header[HEADER.error];
         if (replyError === undefined || replyError === '') {
           this.mark(service, node, null, started);
-          return codec.decodeResponse(reply.body).body as T;
+          return codec.decodeResponse(reply.body, o.protobuf?.response).body;
         }
         failure = MicroError.parse(replyError, service);
       } catch (error) {
@@ -67,6 +86,11 @@ export class RpcCaller {
       const pause = Math.min(o.backoff(attempt + 1), deadline - Date.now());
       if (pause > 0) await new Promise((r) => setTimeout(r, pause));
     }
+  }
+
+  private attemptFn(wrappers: AttemptWrapper[] | undefined): AttemptFn {
+    const base: AttemptFn = (a) => this.send(a.node.address, { header: a.header, body: a.body }, a.timeout);
+    return wrappers?.length ? wrappers.reduceRight<AttemptFn>((next, wrap) => wrap(next), base) : base;
   }
 
   private send(address: string, message: Message, timeout: number): Promise<Message> {

@@ -68,6 +68,7 @@ describe('valueFromType', () => {
   it('handles primitives, plain classes and types that describe nothing', () => {
     expect(valueFromType(String)).toEqual({ name: 'string', type: 'string' });
     expect(valueFromType(Array, 'items')).toEqual({ name: 'items', type: '[]any' });
+    // oxlint-disable-next-line typescript/no-extraneous-class -- a class without metadata on purpose
     class Plain {}
     expect(valueFromType(Plain)).toEqual({ name: 'Plain', type: 'Plain' });
     expect(valueFromType(Object)).toBeUndefined();

@@ -159,6 +159,24 @@ describe('tcp transport: unary calls', () => {
     expect(client.connections).toBe(0);
   });
 
+  it('closes idle HTTP keep-alive connections on close instead of waiting out the grace', async () => {
+    const listener = await new TcpTransport().listen('127.0.0.1:0', echoAcceptor());
+    const { request, Agent } = await import('node:http');
+    const agent = new Agent({ keepAlive: true });
+    cleanups.push(() => agent.destroy());
+    const [host, port] = listener.address.split(':');
+    const status = await new Promise<number>((resolve, reject) =>
+      request({ host, port: Number(port), method: 'POST', agent }, (res) => {
+        res.resume();
+        res.on('end', () => resolve(res.statusCode ?? 0));
+      })
+        .on('error', reject)
+        .end('x'),
+    );
+    expect(status).toBe(200);
+    await listener.close(60_000); // the test would time out if the idle socket waited for the grace
+  });
+
   it('closes idle connections after idleTimeout', async () => {
     const listener = await serve();
     const client = transport({ idleTimeout: 100 }).dial(listener.address) as TcpClient;

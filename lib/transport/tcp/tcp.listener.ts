@@ -29,6 +29,9 @@ export async function listenTcp(
   const maxBody = options.maxBodySize ?? DEFAULT_MAX_BODY;
   const limits = { maxBody, maxFrame: options.maxFrame ?? maxBody + HEADER_ROOM };
   const httpServer = createHttpServer(acceptor, options);
+  // The HTTP server never listens itself; 'listening' makes Node track the connections we hand it
+  // (needed by closeIdleConnections, and for its headers/request timeouts).
+  httpServer.emit('listening');
   const sockets = new Set<Socket>();
   const framed = new Set<ServerConnection>();
   let closing = false;

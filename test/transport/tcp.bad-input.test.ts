@@ -10,6 +10,7 @@ import { TcpTransport } from '../../lib/transport/tcp/tcp.transport.js';
 import {
   PREFACE,
   T_END,
+  T_GOAWAY,
   T_MESSAGE,
   T_OPEN,
   T_PING,
@@ -218,6 +219,27 @@ describe('tcp transport: bad input on the server', () => {
     await stillServing();
     const res = await fetch(`http://${listener.address}/`, { method: 'POST', body: 'http too' });
     expect(await res.text()).toBe('http too');
+  });
+});
+
+describe('tcp transport: draining', () => {
+  it('sends GOAWAY and refuses new calls on a draining connection with a retryable 503', async () => {
+    const t2 = new TcpTransport();
+    const l2 = await t2.listen(
+      '127.0.0.1:0',
+      echoAcceptor((socket) => socket.onMessage(() => undefined)),
+    );
+    const conn = await rawConnect(l2.address);
+    conn.socket.write(Buffer.concat([PREFACE, frame(T_OPEN, 1, hello())])); // keeps the connection busy
+    await new Promise((r) => setTimeout(r, 50));
+    const closed = l2.close(500);
+    await waitFor(() => conn.frames.some((f) => f.type === T_GOAWAY), 5_000, 'goaway');
+    conn.socket.write(frame(T_REQUEST, 3, hello()));
+    await waitFor(() => resetError(conn, 3) !== undefined, 5_000, 'refusal');
+    expect(resetError(conn, 3)?.code).toBe(503);
+    expect(resetError(conn, 3)?.retryable).toBe(true);
+    await closed;
+    await conn.closed;
   });
 });
 

@@ -2,9 +2,10 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { MicroError } from '../../lib/errors/micro-error.js';
 import { TcpTransport } from '../../lib/transport/tcp/tcp.transport.js';
+import type { TcpClient } from '../../lib/transport/tcp/tcp.client.js';
 import type { Listener, Message, Socket } from '../../lib/transport/transport.js';
 import { waitFor } from '../support/processes.js';
-import { echoAcceptor, msg } from './tcp.helpers.js';
+import { call, echoAcceptor, msg } from './tcp.helpers.js';
 
 const cleanups: (() => unknown)[] = [];
 afterEach(async () => {
@@ -43,6 +44,26 @@ describe('tcp transport: streams', () => {
     ]);
     expect(messages[0]?.header['micro-stream']).toBe('true');
     expect(s.local).toMatch(/^127\.0\.0\.1:\d+$/);
+  });
+
+  it('interleaves streams and unary calls on one connection', async () => {
+    const { listener, t } = await setup();
+    const client = t.dial(listener.address) as TcpClient;
+    const streams = Array.from({ length: 20 }, async (_, i) => {
+      const s = client.stream(msg(`s${i}`));
+      const { messages, ended } = collect(s);
+      for (let j = 0; j < 10; j++) s.send(msg(`s${i}-${j}`));
+      s.end();
+      await ended;
+      return messages.map((m) => m.body.toString());
+    });
+    const calls = Array.from({ length: 200 }, (_, i) => call(client, msg(`c${i}`)));
+    const [streamed, called] = await Promise.all([Promise.all(streams), Promise.all(calls)]);
+    streamed.forEach((bodies, i) =>
+      expect(bodies).toEqual([`s${i}`, ...Array.from({ length: 10 }, (_, j) => `s${i}-${j}`)]),
+    );
+    expect(called.map((r) => r.reply?.body.toString())).toEqual(called.map((_, i) => `c${i}`));
+    expect(client.connections).toBe(1);
   });
 
   it('stops the client producer when credit runs out and resumes on drain', async () => {

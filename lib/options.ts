@@ -107,10 +107,15 @@ type Env = Record<string, string | undefined>;
 export function resolveOptions(options: MicroOptions, env: Env = process.env): ResolvedOptions {
   const e: Env = options.env === false ? {} : env;
   const name = options.name ?? 'nest-micro-client';
+  // The default registry's address always honours the environment, so `env: false` can never
+  // send mDNS out of an interface the operator pinned (tests and the sample pin 127.0.0.1).
   const registry = e.MICRO_REGISTRY
     ? createRegistry(e.MICRO_REGISTRY, e.MICRO_REGISTRY_ADDRESS)
-    : (options.registry ?? createRegistry(undefined, e.MICRO_REGISTRY_ADDRESS));
-  const selector = options.selector && !e.MICRO_REGISTRY ? options.selector : createSelector(registry, options.selectorOptions);
+    : (options.registry ?? createRegistry(undefined, env.MICRO_REGISTRY_ADDRESS));
+  const selector =
+    options.selector && !e.MICRO_REGISTRY
+      ? options.selector
+      : createSelector(registry, options.selectorOptions);
   return {
     name,
     version: options.version ?? DEFAULTS.version,

@@ -8,18 +8,29 @@ import { parseArgs } from 'node:util';
 import { Module } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { MicroClient, MicroError, MicroModule } from '../lib/index.js';
+import { sampleRegistry } from './greeter.module.js';
 
 const { values } = parseArgs({
   options: { address: { type: 'string' }, name: { type: 'string', default: 'John' } },
 });
 
-@Module({ imports: [MicroModule.forRoot({ name: 'greeter-client' }), MicroModule.registerClients([{ name: 'GREETER', service: 'greeter' }])] })
+@Module({
+  imports: [
+    MicroModule.forRoot({ name: 'greeter-client', registry: sampleRegistry() }),
+    MicroModule.registerClients([{ name: 'GREETER', service: 'greeter' }]),
+  ],
+})
 class ClientModule {}
 
 const app = await NestFactory.createApplicationContext(ClientModule, { logger: ['error', 'warn'] });
 const greeter = app.get<MicroClient>('GREETER');
 try {
-  const reply = await greeter.call<{ msg: string }>('greeter', 'Greeter.Hello', { name: values.name }, { address: values.address });
+  const reply = await greeter.call<{ msg: string }>(
+    'greeter',
+    'Greeter.Hello',
+    { name: values.name },
+    { address: values.address },
+  );
   console.log(reply.msg);
   await greeter.publish('greeter.greeted', { name: values.name });
 } catch (error) {

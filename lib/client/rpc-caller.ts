@@ -22,6 +22,7 @@ import {
   type CallRequest,
   type ClientCallOptions,
 } from './call-options.js';
+import { TransportChoice } from './transport-choice.js';
 
 const CLIENT_ID = 'go.micro.client';
 const TRANSPORT_ID = 'go.micro.transport';
@@ -29,8 +30,16 @@ const TRANSPORT_ID = 'go.micro.transport';
 export class RpcCaller {
   readonly codecs: Codecs;
 
+  private readonly transports: TransportChoice;
+
   constructor(private readonly options: ResolvedOptions) {
     this.codecs = new Codecs(options.codecs);
+    this.transports = new TransportChoice(options.transport);
+  }
+
+  /** Closes transports opened for nodes that advertise another one than the module's. */
+  close(): Promise<void> {
+    return this.transports.close();
   }
 
   call<T = unknown>(
@@ -89,12 +98,12 @@ export class RpcCaller {
   }
 
   private attemptFn(wrappers: AttemptWrapper[] | undefined): AttemptFn {
-    const base: AttemptFn = (a) => this.send(a.node.address, { header: a.header, body: a.body }, a.timeout);
+    const base: AttemptFn = (a) => this.send(a.node, { header: a.header, body: a.body }, a.timeout);
     return wrappers?.length ? wrappers.reduceRight<AttemptFn>((next, wrap) => wrap(next), base) : base;
   }
 
-  private send(address: string, message: Message, timeout: number): Promise<Message> {
-    const client = this.options.transport.dial(address);
+  private send(node: Node, message: Message, timeout: number): Promise<Message> {
+    const client = this.transports.for(node).dial(node.address);
     return new Promise((resolve, reject) => {
       client.call(message, { timeout }, (error, reply) => (error ? reject(error) : resolve(reply!)));
     });
@@ -130,12 +139,12 @@ export class RpcCaller {
 /**
  * Worth another attempt: the request certainly was not delivered (the transport says so), or the
  * server asked for it (draining); for idempotent calls also a timeout (go-micro's default policy
- * retries 408) and a connection lost after sending. Application errors are never retried.
+ * retries 408) and an unavailable node (503: a connection lost after sending, a node shedding
+ * load). Other application errors are never retried.
  */
 export function isRetryable(error: MicroError, idempotent: boolean): boolean {
   if (error.retryable) return true;
-  if (!idempotent) return false;
-  return error.code === 408 || (error.code === 503 && error.id === TRANSPORT_ID);
+  return idempotent && (error.code === 408 || error.code === 503);
 }
 
 function budgetSpent(service: string, endpoint: string, timeout: number, inherited = false): MicroError {

@@ -109,8 +109,13 @@ export class RegistrySelector implements Selector {
         false,
       );
     }
-    if (!Array.isArray(services) || services.length === 0)
-      throw MicroError.notFound(SELECTOR_ERROR_ID, `service ${service}: not found`);
+    if (!Array.isArray(services) || services.length === 0) {
+      const hint = this.options.registry.notFoundHint?.(service);
+      throw MicroError.notFound(
+        SELECTOR_ERROR_ID,
+        `service ${service}: not found${hint ? ` (${hint})` : ''}`,
+      );
+    }
     return services;
   }
 

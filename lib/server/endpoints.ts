@@ -5,16 +5,17 @@
  */
 import type { MessageHandler } from '@nestjs/microservices';
 import { microExtras, type HandlerExtras } from '../decorators/handler-meta.js';
+import { valueFromType } from '../registry/endpoint-values.js';
 import type { Endpoint, Value } from '../registry/registry.js';
 
 export type ValueOf = (type: Function | undefined) => Value | undefined;
 
-/** A shallow description (the type's name) used when no richer builder is given. */
-export const typeNameValue: ValueOf = (type) => (type ? { name: type.name, type: type.name } : undefined);
+/** go-micro's extractValue: the DTO's fields from its decorator metadata, depth-limited. */
+const dtoValue: ValueOf = (type) => valueFromType(type);
 
 export function describeEndpoints(
   handlers: Map<string, MessageHandler>,
-  valueOf: ValueOf = typeNameValue,
+  valueOf: ValueOf = dtoValue,
 ): Endpoint[] {
   const rpc: Endpoint[] = [];
   const subscribers: Endpoint[] = [];

@@ -85,7 +85,7 @@ let client: MicroClient;
 
 beforeAll(async () => {
   const ref = await Test.createTestingModule({ imports: [TimingModule] }).compile();
-  app = ref.createNestMicroservice(MicroServer.fromModule(), { logger: false });
+  app = ref.createNestMicroservice({ ...MicroServer.fromModule(), logger: false });
   await app.listen();
   client = app.get(MicroClient);
 });

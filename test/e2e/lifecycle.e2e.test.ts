@@ -36,7 +36,7 @@ async function start(options: MicroOptions) {
   })
   class SlowModule {}
   const ref = await Test.createTestingModule({ imports: [SlowModule] }).compile();
-  const app = ref.createNestMicroservice(MicroServer.fromModule(), { logger: false });
+  const app = ref.createNestMicroservice({ ...MicroServer.fromModule(), logger: false });
   return app;
 }
 

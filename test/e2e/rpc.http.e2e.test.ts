@@ -1,0 +1,3 @@
+import { rpcSuite } from './rpc.suite.js';
+
+rpcSuite('http');

@@ -20,3 +20,4 @@ export { TcpTransport, type TcpTransportOptions } from './transport/tcp/tcp.tran
 export * from './broker/index.js';
 export * from './codec/index.js';
 export * from './validation/index.js';
+export { runFunction } from './function/micro.function.js';

@@ -40,6 +40,8 @@ export class MicroServer extends Server implements CustomTransportStrategy {
   private closing?: Promise<void>;
   private announced?: Service;
   private started = false;
+  /** Function mode (go-micro's NewFunction): serve one call or event, then report it. */
+  private once?: { taken: boolean; served: Promise<void>; resolve: () => void };
 
   constructor(readonly options: ResolvedOptions) {
     super();
@@ -64,6 +66,19 @@ export class MicroServer extends Server implements CustomTransportStrategy {
     useFactory: (server: MicroServer) => { strategy: MicroServer };
   } {
     return { inject: [MicroServer], useFactory: (server: MicroServer) => ({ strategy: server }) };
+  }
+
+  /**
+   * Function mode: accept exactly one call (or event); later ones are refused as retryable.
+   * Resolves once that one has been answered. Call before `listen`.
+   */
+  serveOnce(): Promise<void> {
+    if (!this.once) {
+      let resolve!: () => void;
+      const served = new Promise<void>((r) => (resolve = r));
+      this.once = { taken: false, served, resolve };
+    }
+    return this.once.served;
   }
 
   /** The service as announced to the registry (after listen). */
@@ -176,6 +191,8 @@ export class MicroServer extends Server implements CustomTransportStrategy {
 
   private track(delta: number): void {
     this.inflight += delta;
+    if (this.once && delta > 0) this.once.taken = true;
+    if (this.inflight === 0 && this.once?.taken) setImmediate(this.once.resolve);
     if (this.inflight === 0 && this.drained) this.drained();
   }
 

@@ -1,0 +1,22 @@
+/**
+ * The function model (go-micro's micro.NewFunction): a service that registers, serves exactly one
+ * call — or one event, for a subscriber function — replies, deregisters and returns, so the
+ * process can exit 0. Calls that arrive after the first are refused as retryable, so callers move
+ * on to another instance.
+ */
+import type { Type } from '@nestjs/common';
+import { NestFactory } from '@nestjs/core';
+import type { NestMicroserviceOptions } from '@nestjs/common/interfaces/microservices/nest-microservice-options.interface.js';
+import { MicroServer } from '../server/micro.server.js';
+
+export async function runFunction(
+  module: Type<unknown>,
+  options: NestMicroserviceOptions = {},
+): Promise<void> {
+  const app = await NestFactory.createMicroservice(module, { ...options, ...MicroServer.fromModule() });
+  app.enableShutdownHooks();
+  const served = app.get(MicroServer).serveOnce();
+  await app.listen();
+  await served;
+  await app.close();
+}

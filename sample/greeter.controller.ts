@@ -1,7 +1,18 @@
-/** The sample greeter: `Greeter.Hello` → {"msg":"Hello <name>"}, plus a subscriber that logs greetings. */
+/**
+ * The sample greeter: `Greeter.Hello` → {"msg":"Hello <name>"}, plus a subscriber that logs greetings.
+ * Callable in JSON and in protobuf alike: its protobuf types come from sample/proto/greeter.proto.
+ */
+import { fileURLToPath } from 'node:url';
 import { Controller, Logger } from '@nestjs/common';
 import { Ctx, Payload } from '@nestjs/microservices';
-import { Handler, MicroContext, Subscriber } from '../lib/index.js';
+import { Handler, loadProtoSync, MicroContext, protoType, Subscriber } from '../lib/index.js';
+
+const proto = loadProtoSync(fileURLToPath(new URL('./proto/greeter.proto', import.meta.url)));
+/** greeter.Request / greeter.Response, for callers in application/protobuf or application/proto-rpc. */
+export const GreeterProto = {
+  request: protoType(proto, 'greeter.Request'),
+  response: protoType(proto, 'greeter.Response'),
+};
 
 export class HelloRequest {
   name!: string;
@@ -15,7 +26,7 @@ export class HelloResponse {
 export class GreeterController {
   private readonly logger = new Logger('Greeter');
 
-  @Handler('Greeter.Hello', { response: HelloResponse })
+  @Handler('Greeter.Hello', { response: HelloResponse, protobuf: GreeterProto })
   hello(@Payload() request: HelloRequest, @Ctx() ctx: MicroContext): HelloResponse {
     this.logger.log(`Hello from ${ctx.getRemote()}`);
     return { msg: `Hello ${request.name}` };

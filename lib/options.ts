@@ -98,6 +98,12 @@ export interface LifecycleHooks {
   afterStop?: Hook | Hook[];
 }
 
+/** go-micro's MICRO_REGISTER_TTL / MICRO_REGISTER_INTERVAL are whole seconds. */
+function seconds(value: string | undefined): number | undefined {
+  if (value === undefined || !/^\d+$/.test(value.trim())) return undefined;
+  return Number(value) * 1000;
+}
+
 const hookList = (hook: Hook | Hook[] | undefined): Hook[] =>
   hook === undefined ? [] : Array.isArray(hook) ? hook : [hook];
 
@@ -132,8 +138,9 @@ export function resolveOptions(options: MicroOptions, env: Env = process.env): R
       ? createBroker(e.MICRO_BROKER, e.MICRO_BROKER_ADDRESS, registry)
       : (options.broker ?? createBroker(undefined, e.MICRO_BROKER_ADDRESS, registry)),
     codecs: options.codecs ?? createCodecs(),
-    registerInterval: options.registerInterval ?? DEFAULTS.registerInterval,
-    registerTTL: options.registerTTL ?? DEFAULTS.registerTTL,
+    registerInterval:
+      seconds(e.MICRO_REGISTER_INTERVAL) ?? options.registerInterval ?? DEFAULTS.registerInterval,
+    registerTTL: seconds(e.MICRO_REGISTER_TTL) ?? options.registerTTL ?? DEFAULTS.registerTTL,
     maxBodySize: options.maxBodySize ?? DEFAULTS.maxBodySize,
     drainTimeout: options.drainTimeout ?? DEFAULTS.drainTimeout,
     propagationDelay: options.propagationDelay ?? DEFAULTS.propagationDelay,

@@ -16,7 +16,10 @@ import { RpcCaller } from './rpc-caller.js';
 
 export interface PublishCallOptions {
   metadata?: MetadataInit;
+  /** Codec of the message body (default: the client's); it travels as the message's Content-Type. */
   contentType?: string;
+  /** Protobuf message type (protobufjs Type) for application/protobuf messages. */
+  protobuf?: unknown;
 }
 
 /** A pattern object for clients not bound to one service. */
@@ -124,7 +127,7 @@ export class MicroClient extends ClientProxy {
     const broker = this.options.broker;
     this.brokerConnected ??= broker.connect();
     await this.brokerConnected;
-    await broker.publish(topic, { header, body: codec.marshal(data) });
+    await broker.publish(topic, { header, body: codec.marshal(data, options.protobuf) });
   }
 
   private route(pattern: unknown): { service: string; endpoint: string } {

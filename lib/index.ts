@@ -21,3 +21,4 @@ export * from './broker/index.js';
 export * from './codec/index.js';
 export * from './validation/index.js';
 export { runFunction } from './function/micro.function.js';
+export { MicroHealth, type MicroHealthReport } from './health/micro.health.js';

@@ -17,6 +17,7 @@ import { APP_FILTER } from '@nestjs/core';
 import type { ClientCallOptions } from './client/call-options.js';
 import { MicroClient } from './client/micro.client.js';
 import { MICRO_OPTIONS } from './micro.constants.js';
+import { MicroHealth } from './health/micro.health.js';
 import { MicroLifecycle } from './micro.lifecycle.js';
 import { resolveOptions, type MicroOptions, type ResolvedOptions } from './options.js';
 import { MicroExceptionFilter } from './server/micro-exception.filter.js';
@@ -49,8 +50,9 @@ const shared: Provider[] = [
   { provide: MicroClient, useFactory: (o: ResolvedOptions) => new MicroClient(o), inject: [MICRO_OPTIONS] },
   { provide: APP_FILTER, useClass: MicroExceptionFilter },
   MicroLifecycle,
+  MicroHealth,
 ];
-const exported = [MICRO_OPTIONS, MicroServer, MicroClient];
+const exported = [MICRO_OPTIONS, MicroServer, MicroClient, MicroHealth];
 
 @Module({})
 export class MicroModule {

@@ -49,6 +49,8 @@ export interface Broker {
   /** Where the broker listens or connects, for diagnostics. */
   address(): string;
   connect(): Promise<void>;
+  /** Whether the broker can publish and deliver right now (health checks). */
+  connected?(): boolean;
   disconnect(): Promise<void>;
   /** Resolves once the broker has accepted the message; rejects with a MicroError otherwise. */
   publish(topic: string, message: BrokerMessage, options?: PublishOptions): Promise<void>;

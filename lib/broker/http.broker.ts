@@ -190,6 +190,10 @@ export class HttpBroker implements Broker {
   }
 
   /** `options.timeout` bounds each first delivery attempt (default the broker's `timeout`). */
+  connected(): boolean {
+    return this.server?.listening === true;
+  }
+
   async publish(topic: string, message: BrokerMessage, options: PublishOptions = {}): Promise<void> {
     if (!this.server) throw MicroError.unavailable(BROKER_ERROR_ID, 'http broker is not connected', false);
     const payload = encodeEnvelope(topic, message);

@@ -23,7 +23,7 @@ export class MemoryBroker implements Broker {
   private readonly logger = new Logger('MemoryBroker');
   private readonly subs = new Set<Sub>();
   private readonly cursors = new Map<string, number>();
-  private connected = false;
+  private isConnected = false;
 
   constructor(private readonly options: MemoryBrokerOptions = {}) {}
 
@@ -32,16 +32,20 @@ export class MemoryBroker implements Broker {
   }
 
   async connect(): Promise<void> {
-    this.connected = true;
+    this.isConnected = true;
   }
 
   async disconnect(): Promise<void> {
-    this.connected = false;
+    this.isConnected = false;
     this.subs.clear();
   }
 
+  connected(): boolean {
+    return this.isConnected;
+  }
+
   async publish(topic: string, message: BrokerMessage): Promise<void> {
-    if (!this.connected)
+    if (!this.isConnected)
       throw MicroError.unavailable('go.micro.broker', 'memory broker is not connected', false);
     const groups = new Map<string, Sub[]>();
     for (const sub of this.subs) {

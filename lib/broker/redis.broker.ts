@@ -121,6 +121,10 @@ export class RedisBroker implements Broker {
     await Promise.all([closeConnection(command), closeConnection(subscriber)]);
   }
 
+  connected(): boolean {
+    return this.command?.status === 'ready';
+  }
+
   async publish(topic: string, message: BrokerMessage, options: PublishOptions = {}): Promise<void> {
     const command = this.command;
     if (!command) throw MicroError.unavailable(BROKER_ERROR_ID, 'redis broker is not connected', false);

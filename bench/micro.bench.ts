@@ -1,0 +1,116 @@
+/**
+ * Micro-benchmarks of the client's per-call work outside the network, in µs per call:
+ * - selector + codec: select() + next() + mark() through the product's composition (RegistrySelector
+ *   over a CacheRegistry holding the service), the request encoded and the reply decoded (JSON, and
+ *   protobuf with the greeter types);
+ * - select() + next() + mark() with 1,000 services × 10 nodes in the cache, names in rotation.
+ * Each figure is the best of 5 rounds (the machine is shared: the least disturbed round).
+ * Run alone: node --import ./scripts/register-ts.mjs bench/micro.bench.ts [--json]
+ * (bench/selector.bench.ts breaks select() down per strategy.)
+ */
+import { JsonCodec, ProtoCodec, type Codec } from '../lib/codec/index.js';
+import { CacheRegistry } from '../lib/registry/cache.registry.js';
+import { MemoryRegistry } from '../lib/registry/memory.registry.js';
+import type { Service } from '../lib/registry/registry.js';
+import { RegistrySelector } from '../lib/selector/registry.selector.js';
+import { REQUEST } from './load.js';
+import { GreeterProto } from './peers/greeter.proto.js';
+
+export interface MicroResult {
+  /** select+next+mark+encode+decode, JSON, µs per call. */
+  selectorCodecJson: number;
+  selectorCodecProtobuf: number;
+  /** select+next+mark alone (1 service × 1 node). */
+  selectOnly: number;
+  /** encode request + decode reply alone, JSON. */
+  codecJson: number;
+  /** select+next+mark with 1,000 services × 10 nodes in the cache. */
+  select1000x10: number;
+}
+
+function service(name: string, nodes: number): Service {
+  return {
+    name,
+    version: 'latest',
+    metadata: {},
+    endpoints: [{ name: 'Greeter.Hello', metadata: {} }],
+    nodes: Array.from({ length: nodes }, (_, i) => ({
+      id: `${name}-${i}`,
+      address: `127.0.${i >> 8}.${i & 255}:8080`,
+      metadata: { transport: 'tcp', protocol: 'mucp' },
+    })),
+  };
+}
+
+async function cachedSelector(services: Service[]): Promise<RegistrySelector> {
+  const memory = new MemoryRegistry();
+  for (const s of services) await memory.register(s, { ttl: 3_600_000 });
+  const cache = new CacheRegistry(memory, { ttl: 3_600_000 });
+  for (const s of services) await cache.getService(s.name); // warm: every lookup after this is a hit
+  return new RegistrySelector({ registry: cache });
+}
+
+async function selectOnce(selector: RegistrySelector, name: string): Promise<void> {
+  const next = await selector.select(name);
+  selector.mark(name, next(), null, { duration: 1 });
+}
+
+/** Best µs per call over 5 rounds of `iterations` calls (after one warm-up round). */
+async function best(iterations: number, fn: (i: number) => Promise<void> | void): Promise<number> {
+  const round = async (): Promise<number> => {
+    const start = process.hrtime.bigint();
+    for (let i = 0; i < iterations; i++) await fn(i);
+    return Number(process.hrtime.bigint() - start) / 1_000 / iterations;
+  };
+  await round();
+  let min = Infinity;
+  for (let r = 0; r < 5; r++) min = Math.min(min, await round());
+  return min;
+}
+
+export async function runMicro(iterations = 100_000): Promise<MicroResult> {
+  const one = await cachedSelector([service('greeter', 1)]);
+  const names = Array.from({ length: 1_000 }, (_, i) => `svc-${i}`);
+  const big = await cachedSelector(names.map((n) => service(n, 10)));
+  const json = new JsonCodec();
+  const proto = new ProtoCodec();
+  const replies = new Map<Codec, Buffer>([
+    [json, json.encodeResponse({ id: '1', endpoint: 'Greeter.Hello' }, { msg: 'Hello John' })],
+    [
+      proto,
+      proto.encodeResponse(
+        { id: '1', endpoint: 'Greeter.Hello' },
+        { msg: 'Hello John' },
+        GreeterProto.response,
+      ),
+    ],
+  ]);
+  const header = { id: '1', endpoint: 'Greeter.Hello' };
+
+  const codecOnce = (codec: Codec): void => {
+    const schemas = codec === proto ? GreeterProto : undefined;
+    codec.encodeRequest(header, REQUEST, schemas?.request);
+    codec.decodeResponse(replies.get(codec)!, schemas?.response);
+  };
+
+  return {
+    selectorCodecJson: await best(iterations, async () => {
+      await selectOnce(one, 'greeter');
+      codecOnce(json);
+    }),
+    selectorCodecProtobuf: await best(iterations, async () => {
+      await selectOnce(one, 'greeter');
+      codecOnce(proto);
+    }),
+    selectOnly: await best(iterations, () => selectOnce(one, 'greeter')),
+    codecJson: await best(iterations, () => codecOnce(json)),
+    select1000x10: await best(iterations, (i) => selectOnce(big, names[(i * 7919) % names.length]!)),
+  };
+}
+
+if (process.argv[1] && import.meta.url.endsWith(process.argv[1].split('/').pop()!)) {
+  const result = await runMicro(Number(process.env.BENCH_MICRO_ITERATIONS ?? 100_000));
+  if (process.argv.includes('--json')) console.log(`RESULT ${JSON.stringify(result)}`);
+  else for (const [k, v] of Object.entries(result)) console.log(`${k.padEnd(24)} ${v.toFixed(3)} µs`);
+  process.exit(0);
+}

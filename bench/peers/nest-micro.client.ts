@@ -1,0 +1,56 @@
+/**
+ * Peer: a MicroClient calling BENCH_SERVICE by name — mDNS registry on 127.0.0.1 behind the cache,
+ * selector, codec (BENCH_CODEC json | protobuf), the transport the node advertises.
+ */
+import 'reflect-metadata';
+import { Module } from '@nestjs/common';
+import { NestFactory } from '@nestjs/core';
+import {
+  createBroker,
+  createRegistry,
+  createTransport,
+  MicroClient,
+  MicroModule,
+  type ClientCallOptions,
+} from '../../lib/index.js';
+import { isHello, REQUEST, runClient } from '../load.js';
+import { GreeterProto } from './greeter.proto.js';
+
+const service = process.env.BENCH_SERVICE ?? 'bench-greeter';
+const registry = createRegistry('mdns', '127.0.0.1');
+
+@Module({
+  imports: [
+    MicroModule.forRoot({
+      name: 'bench-client',
+      registry,
+      broker: createBroker('memory', undefined, registry),
+      transport: createTransport(process.env.BENCH_TRANSPORT ?? 'tcp'),
+      env: false,
+    }),
+    MicroModule.registerClients([{ name: 'GREETER', service }]),
+  ],
+})
+class ClientModule {}
+
+const app = await NestFactory.createApplicationContext(ClientModule, { logger: false });
+const greeter = app.get<MicroClient>('GREETER');
+const options: Partial<ClientCallOptions> =
+  process.env.BENCH_CODEC === 'protobuf'
+    ? { contentType: 'application/protobuf', protobuf: GreeterProto }
+    : {};
+
+// discovery: mDNS answers within a few hundred ms of the service's announcement
+const deadline = Date.now() + 15_000;
+for (;;) {
+  try {
+    await greeter.call(service, 'Greeter.Hello', REQUEST, options);
+    break;
+  } catch (error) {
+    if (Date.now() > deadline) throw error;
+    await new Promise((r) => setTimeout(r, 200));
+  }
+}
+await runClient(() => greeter.call(service, 'Greeter.Hello', REQUEST, options), isHello);
+await app.close();
+process.exit(0);

@@ -63,9 +63,9 @@ apt-get "${apt_opts[@]}" update
 echo "install-consul: apt-get download consul (bullseye)"
 (cd "$apt_dir/debs" && apt-get "${apt_opts[@]}" download consul)
 
-deb="$(ls -t "$apt_dir"/debs/consul_*.deb | head -n 1)"
+deb="$(ls -t "$apt_dir"/debs/consul_*.deb | sed -n 1p)"
 echo "install-consul: dpkg -x $deb $target"
 mkdir -p "$target"
 dpkg -x "$deb" "$target"
-"$binary" version | head -n 1
+"$binary" version | sed -n 1p # sed reads to the end: no SIGPIPE under pipefail
 echo "install-consul: done: $binary"

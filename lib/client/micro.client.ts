@@ -3,7 +3,8 @@
  * to the bound service (discovered, load balanced, retried, with a default timeout);
  * `emit(topic, data)` publishes through the broker. The promise API is `call(service, endpoint,
  * data, options)` and `publish(topic, data, options)`; `with(options)` derives a client with other
- * per-call defaults (metadata, timeout, address, filters…).
+ * per-call defaults (metadata, timeout, address, filters…). `stream(endpoint, requests$)` opens a
+ * bidirectional stream and returns the replies as an Observable (also async-iterable).
  */
 import { randomUUID } from 'node:crypto';
 import { ClientProxy, type ReadPacket, type WritePacket } from '@nestjs/microservices';
@@ -13,6 +14,9 @@ import type { MetadataInit } from '../metadata/metadata.js';
 import type { ResolvedOptions } from '../options.js';
 import type { ClientCallOptions } from './call-options.js';
 import { RpcCaller } from './rpc-caller.js';
+import { streamCallerFor, type StreamCallOptions } from './stream-caller.js';
+import type { MicroStream } from '../streaming/micro-stream.js';
+import type { Source } from '../streaming/outbound.js';
 
 export interface PublishCallOptions {
   metadata?: MetadataInit;
@@ -69,6 +73,45 @@ export class MicroClient extends ClientProxy {
         ? { ...this.defaults, ...options, metadata: { ...this.defaults.metadata, ...options.metadata } }
         : this.defaults,
     );
+  }
+
+  /**
+   * A bidirectional stream: `stream('Chat.Talk', requests$)` (bound client), `stream({ service,
+   * endpoint }, requests$)` or `stream(service, endpoint, requests$, options)`. `requests` is an
+   * Observable or an AsyncIterable (pulled only as the server's window allows). Replies arrive as a
+   * cold Observable; unsubscribing cancels the stream end to end. No default timeout for streams.
+   */
+  stream<T = unknown>(
+    pattern: string | ServicePattern,
+    requests: Source,
+    options?: Partial<StreamCallOptions>,
+  ): MicroStream<T>;
+  stream<T = unknown>(
+    service: string,
+    endpoint: string,
+    requests: Source,
+    options?: Partial<StreamCallOptions>,
+  ): MicroStream<T>;
+  stream<T = unknown>(
+    first: string | ServicePattern,
+    second: string | Source,
+    third?: Source | Partial<StreamCallOptions>,
+    fourth?: Partial<StreamCallOptions>,
+  ): MicroStream<T> {
+    const full = typeof second === 'string';
+    const { service, endpoint } = full ? { service: first as string, endpoint: second } : this.route(first);
+    const requests = (full ? third : second) as Source;
+    const options = (full ? fourth : third) as Partial<StreamCallOptions> | undefined;
+    // unary timeouts do not apply: a stream's deadline is only the one given here
+    const { timeout: _moduleTimeout, ...moduleDefaults } = this.options.client;
+    const { timeout: _clientTimeout, ...defaults } = this.defaults;
+    const merged = {
+      ...moduleDefaults,
+      ...defaults,
+      ...options,
+      metadata: { ...moduleDefaults.metadata, ...defaults.metadata, ...options?.metadata },
+    } as StreamCallOptions;
+    return streamCallerFor(this.caller, this.options).stream<T>(service, endpoint, requests, merged);
   }
 
   /** The promise form of `emit`; Nest's own packet publishing goes through the same method. */

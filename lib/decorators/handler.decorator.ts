@@ -8,7 +8,10 @@ import { MessagePattern } from '@nestjs/microservices';
 import { defaultEndpointName, MICRO_TRANSPORT, payloadType, type HandlerExtras } from './handler-meta.js';
 
 export interface HandlerOptions {
-  /** A streaming endpoint: the method takes an Observable of requests and returns one of replies. */
+  /**
+   * A streaming endpoint: the method takes an Observable of requests and returns an Observable (or
+   * an AsyncIterable, pulled with backpressure) of replies. `request` names the message class.
+   */
   stream?: boolean;
   /** Endpoint metadata announced in the registry. */
   metadata?: Record<string, string>;
@@ -30,7 +33,8 @@ export function Handler(name?: string, options: HandlerOptions = {}): MethodDeco
     const micro: HandlerExtras = {
       kind: 'handler',
       name: endpoint,
-      requestType: options.request ?? payloadType(target, key),
+      // a stream's parameter is an Observable: its message class must be declared with `request`
+      requestType: options.request ?? (options.stream ? undefined : payloadType(target, key)),
       responseType: options.response,
       requestSchema: options.protobuf?.request,
       responseSchema: options.protobuf?.response,

@@ -6,8 +6,8 @@
  * listen: beforeStart hooks → transport listen → broker connect → register (3 attempts) →
  * subscribe → afterStart hooks.
  * close (idempotent): beforeStop hooks → deregister → unsubscribe → keep serving for
- * `propagationDelay` → refuse new calls (retryable "draining") → wait for in-flight calls (up to
- * `drainTimeout`) → close the listener → disconnect the broker → afterStop hooks.
+ * `propagationDelay` → refuse new calls and streams (retryable "draining") → wait for in-flight
+ * calls and open streams (up to `drainTimeout`) → close the listener → disconnect the broker → afterStop hooks.
  * `Debug.Health` answers {"status":"ok"} (go-micro's debug handler); `ready` turns false while
  * stopping.
  */
@@ -26,6 +26,7 @@ import { dispatchEvent } from './event-dispatcher.js';
 import { HandlerInvoker } from './handler-invoker.js';
 import { Registrar } from './registrar.js';
 import { dispatchCall, type DispatcherHost } from './rpc-dispatcher.js';
+import { dispatchStream } from './stream-dispatcher.js';
 
 export class MicroServer extends Server implements CustomTransportStrategy {
   override readonly transportId = MICRO_TRANSPORT;
@@ -124,8 +125,7 @@ export class MicroServer extends Server implements CustomTransportStrategy {
       o.address,
       {
         call: (request, reply, peer) => dispatchCall(this.host, request, reply, peer),
-        stream: (socket: Socket) =>
-          socket.close(MicroError.methodNotAllowed(o.name, 'streaming endpoints are not served yet')),
+        stream: (socket: Socket) => dispatchStream(this.host, socket),
       },
       { maxBodySize: o.maxBodySize },
     );

@@ -2,7 +2,8 @@
  * One stream of the framed TCP transport, on either side of a connection: the `Socket` of
  * transport.ts with per-stream credit-based flow control. `send` spends credit (payload bytes) and
  * returns false once it is used up; later messages wait locally until the peer grants WINDOW credit,
- * then `onDrain` fires. Credit goes back to the peer as our application consumes messages.
+ * then `onDrain` fires. Credit goes back to the peer as our application consumes messages;
+ * `pause()` stops delivery (so no credit goes back and the peer stops within one window).
  */
 import type { MicroError } from '../../errors/micro-error.js';
 import type { Message, Socket } from '../transport.js';
@@ -33,6 +34,7 @@ export class StreamSocket implements Socket {
   private blocked: Message[] = [];
   private inbox: Queued[] = [];
   private wantDrain = false;
+  private paused = false;
   private localEnded = false;
   private endQueued = false;
   private remoteEnded = false;
@@ -74,11 +76,18 @@ export class StreamSocket implements Socket {
 
   onMessage(listener: (message: Message) => void): void {
     this.messageListener = listener;
-    while (this.inbox.length > 0 && this.messageListener === listener && !this.finished) {
-      const next = this.inbox.shift()!;
-      this.deliver(next.message, next.size);
-    }
-    if (this.inbox.length === 0 && this.remoteEnded) this.emitEnd(undefined);
+    this.flushInbox();
+  }
+
+  /** Holds arriving messages (and the end) undelivered; the peer runs out of credit within a window. */
+  pause(): void {
+    this.paused = true;
+  }
+
+  resume(): void {
+    if (!this.paused) return;
+    this.paused = false;
+    this.flushInbox();
   }
 
   onEnd(listener: (error?: MicroError) => void): void {
@@ -114,7 +123,7 @@ export class StreamSocket implements Socket {
     if (this.finished || this.remoteEnded) return true;
     if (this.peerCredit <= 0) return false;
     this.peerCredit -= size;
-    if (this.messageListener && this.inbox.length === 0) this.deliver(message, size);
+    if (this.messageListener && this.inbox.length === 0 && !this.paused) this.deliver(message, size);
     else this.inbox.push({ message, size });
     return true;
   }
@@ -155,6 +164,15 @@ export class StreamSocket implements Socket {
   }
 
   // ---- internals ----
+
+  private flushInbox(): void {
+    const listener = this.messageListener;
+    while (this.inbox.length > 0 && this.messageListener === listener && !this.finished && !this.paused) {
+      const next = this.inbox.shift()!;
+      this.deliver(next.message, next.size);
+    }
+    if (this.inbox.length === 0 && this.remoteEnded) this.emitEnd(undefined);
+  }
 
   private write(message: Message): boolean {
     const size = this.host.writer.message(this.nextType, this.id, message);

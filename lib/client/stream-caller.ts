@@ -1,0 +1,250 @@
+/**
+ * The client's stream path (go-micro's client.Stream): select a node (selector, or fixed
+ * addresses) → dial on the transport it advertises → open the stream with the routing headers
+ * (Content-Type, Accept, Micro-Id/Service/Endpoint/Method, Micro-Stream, metadata, and Timeout
+ * when the stream has a deadline) and an empty first body → send the requests (Observable or
+ * AsyncIterable) under flow control while replies arrive. The requests completing ends our side
+ * (EOS); the server's end completes the replies; its in-band error fails them as a MicroError.
+ * A stream is not retried once opened; the selector is told how it went.
+ */
+import { randomUUID } from 'node:crypto';
+import type { Codec } from '../codec/codec.js';
+import { MicroError } from '../errors/micro-error.js';
+import { HEADER, msToTimeoutHeader } from '../metadata/headers.js';
+import type { ResolvedOptions } from '../options.js';
+import type { Node } from '../registry/registry.js';
+import { currentCallContext } from '../server/call-scope.js';
+import { MicroStream, type StreamHandle, type StreamSink } from '../streaming/micro-stream.js';
+import { Outbound, type Source } from '../streaming/outbound.js';
+import { canPause, classify, DEFAULT_MAX_BUFFERED } from '../streaming/stream-wire.js';
+import type { Header, Message, Socket } from '../transport/transport.js';
+import type { ClientCallOptions } from './call-options.js';
+import type { RpcCaller } from './rpc-caller.js';
+import { TransportChoice } from './transport-choice.js';
+
+const CLIENT_ID = 'go.micro.client';
+const EMPTY: Buffer = Buffer.alloc(0);
+
+export interface StreamCallOptions extends Omit<ClientCallOptions, 'timeout'> {
+  /** Deadline for the whole stream, ms; none by default (a deadline inherited from a call still applies). */
+  timeout?: number;
+  /** Bytes an Observable of requests may run ahead of the server's window (default 4 MiB). */
+  maxBuffered?: number;
+}
+
+const callers = new WeakMap<RpcCaller, StreamCaller>();
+
+/** The stream path sharing `caller`'s codecs (one per module, like the call path). */
+export function streamCallerFor(caller: RpcCaller, options: ResolvedOptions): StreamCaller {
+  let streams = callers.get(caller);
+  if (!streams) callers.set(caller, (streams = new StreamCaller(options, caller)));
+  return streams;
+}
+
+export class StreamCaller {
+  private readonly transports: TransportChoice;
+  private sequence = 0;
+
+  constructor(
+    private readonly options: ResolvedOptions,
+    private readonly caller: RpcCaller,
+  ) {
+    this.transports = new TransportChoice(options.transport);
+  }
+
+  stream<T>(service: string, endpoint: string, requests: Source, options: StreamCallOptions): MicroStream<T> {
+    return new MicroStream<T>((sink) => {
+      const call = new StreamCall<T>(this, service, endpoint, requests, options, sink);
+      call.start();
+      return call;
+    });
+  }
+
+  close(): Promise<void> {
+    return this.transports.close();
+  }
+
+  /** @internal */
+  open(node: Node, first: Message): Socket {
+    return this.transports.for(node).dial(node.address).stream(first);
+  }
+
+  /** @internal */
+  codec(contentType: string | undefined): Codec {
+    return this.caller.codecs.get(contentType);
+  }
+
+  /** @internal */
+  nextStreamId(): string {
+    this.sequence = this.sequence >= Number.MAX_SAFE_INTEGER ? 1 : this.sequence + 1;
+    return String(this.sequence);
+  }
+
+  /** @internal */
+  async select(service: string, o: StreamCallOptions): Promise<Node> {
+    if (o.address) {
+      const list = Array.isArray(o.address) ? o.address : [o.address];
+      const address = list[Math.floor(Math.random() * list.length)]!;
+      return { id: address, address, metadata: {} };
+    }
+    const next = await this.options.selector.select(service, { filters: o.filters, strategy: o.strategy });
+    return next();
+  }
+
+  /** @internal */
+  mark(service: string, node: Node, error: MicroError | null, started: number): void {
+    this.options.selector.mark(service, node, error, { duration: Date.now() - started });
+  }
+}
+
+class StreamCall<T> implements StreamHandle {
+  private socket: Socket | undefined;
+  private outbound: Outbound | undefined;
+  private paused = false;
+  private done = false;
+  private timer: NodeJS.Timeout | undefined;
+  private node: Node | undefined;
+  private started = Date.now();
+
+  constructor(
+    private readonly owner: StreamCaller,
+    private readonly service: string,
+    private readonly endpoint: string,
+    private readonly requests: Source,
+    private readonly o: StreamCallOptions,
+    private readonly sink: StreamSink<T>,
+  ) {}
+
+  start(): void {
+    let timeout = this.o.timeout;
+    const inherited = currentCallContext()?.remaining();
+    if (inherited !== undefined) timeout = Math.min(timeout ?? Infinity, inherited);
+    if (timeout !== undefined && timeout <= 0) return this.fail(this.expired(timeout));
+    if (timeout !== undefined) {
+      this.timer = setTimeout(() => this.fail(this.expired(timeout)), timeout);
+      this.timer.unref?.();
+    }
+    this.owner.select(this.service, this.o).then(
+      (node) => this.connect(node, timeout),
+      (error: unknown) => this.fail(error),
+    );
+  }
+
+  pause(): void {
+    this.paused = true;
+    if (this.socket && canPause(this.socket)) this.socket.pause();
+  }
+
+  resume(): void {
+    this.paused = false;
+    if (this.socket && canPause(this.socket)) this.socket.resume();
+  }
+
+  cancel(): void {
+    if (this.done) return;
+    this.done = true;
+    this.cleanup(null);
+    this.socket?.close();
+  }
+
+  private connect(node: Node, timeout: number | undefined): void {
+    if (this.done) return;
+    this.node = node;
+    this.started = Date.now();
+    const codec = this.owner.codec(this.o.contentType);
+    const id = randomUUID();
+    const header = this.header(codec, id, timeout);
+    let socket: Socket;
+    try {
+      socket = this.owner.open(node, { header, body: EMPTY });
+    } catch (error) {
+      return this.fail(error);
+    }
+    this.socket = socket;
+    if (this.paused && canPause(socket)) socket.pause();
+    const schema = this.o.protobuf;
+    socket.onMessage((message) => this.receive(codec, message, schema?.response));
+    socket.onEnd((error) => (error ? this.fail(error) : this.complete()));
+    const requestHeader: Header = { [HEADER.contentType]: codec.contentType };
+    this.outbound = new Outbound(
+      socket,
+      {
+        encode: (value) => ({
+          header: requestHeader,
+          body: codec.encodeRequest({ id, endpoint: this.endpoint }, value, schema?.request),
+        }),
+        done: (error) => (error === undefined ? socket.end() : this.fail(error, true)),
+      },
+      this.o.maxBuffered ?? DEFAULT_MAX_BUFFERED,
+      CLIENT_ID,
+    );
+    this.outbound.start(this.requests);
+  }
+
+  private receive(codec: Codec, message: Message, schema: unknown): void {
+    if (this.done) return;
+    const kind = classify(message, this.service);
+    if (kind.kind === 'end') return this.complete();
+    if (kind.kind === 'error') return this.fail(kind.error);
+    let value: T;
+    try {
+      value = codec.decodeResponse(message.body, schema).body as T;
+    } catch (error) {
+      return this.fail(error, true);
+    }
+    this.sink.next(value);
+  }
+
+  /** The server ended its side: stop sending, end ours, complete. */
+  private complete(): void {
+    if (this.done) return;
+    this.done = true;
+    this.cleanup(null);
+    this.socket?.end();
+    this.sink.complete();
+  }
+
+  /** Fails the replies; `reset` also tells the server (our requests or a reply could not be used). */
+  private fail(error: unknown, reset = false): void {
+    if (this.done) return;
+    this.done = true;
+    const failure =
+      error instanceof MicroError
+        ? error
+        : MicroError.internalServerError(CLIENT_ID, error instanceof Error ? error.message : String(error));
+    this.cleanup(failure);
+    if (reset || failure.code === 408) this.socket?.close(failure);
+    else this.socket?.end();
+    this.sink.error(failure);
+  }
+
+  private cleanup(error: MicroError | null): void {
+    clearTimeout(this.timer);
+    this.outbound?.stop();
+    if (this.node) this.owner.mark(this.service, this.node, error, this.started);
+  }
+
+  private expired(timeout: number): MicroError {
+    return MicroError.timeout(
+      CLIENT_ID,
+      `stream ${this.service}.${this.endpoint} exceeded its ${timeout} ms deadline`,
+    );
+  }
+
+  private header(codec: Codec, id: string, timeout: number | undefined): Header {
+    const header: Header = {};
+    const o = this.o;
+    if (o.metadata)
+      for (const [k, v] of Object.entries(o.metadata))
+        if (v !== undefined) header[k.toLowerCase()] = String(v);
+    header[HEADER.contentType] = codec.contentType;
+    header[HEADER.accept] = codec.contentType;
+    header[HEADER.id] = id;
+    header[HEADER.service] = this.service;
+    header[HEADER.endpoint] = this.endpoint;
+    header[HEADER.method] = this.endpoint;
+    header[HEADER.stream] = this.owner.nextStreamId();
+    if (timeout !== undefined) header[HEADER.timeout] = msToTimeoutHeader(timeout);
+    return header;
+  }
+}

@@ -1,0 +1,264 @@
+/**
+ * Pub/sub benchmark: publish→deliver throughput and p99 latency, through Nest apps, for nest-micro's
+ * Redis broker (broadcast over Pub/Sub and a queue group over streams), nest-micro's HTTP broker
+ * (the default; memory registry, so the broker and not discovery is measured) and Nest's own Redis
+ * transport emitting events (@nestjs/microservices Transport.REDIS on ioredis), in the same run.
+ *
+ * Each peer: a subscriber app and a publishing client in this process, on loopback, against a
+ * redis-server this bench starts on a free port (and stops by pid). Per round TOTAL messages are
+ * published with WINDOW publishes outstanding; each carries its send time and the handler records
+ * the latency. Throughput = messages / (first publish → last delivery). Warm-up, then ROUNDS
+ * rounds; medians (min–max) printed as a Markdown table. Everything is bounded: a round that does
+ * not complete within 60 s reports what was lost.
+ * Run: node --import ./scripts/register-ts.mjs bench/pubsub.bench.ts [--total 5000] [--rounds 3]
+ */
+import 'reflect-metadata';
+import { performance } from 'node:perf_hooks';
+import { parseArgs } from 'node:util';
+import {
+  Controller,
+  Logger,
+  Module,
+  type INestApplicationContext,
+  type INestMicroservice,
+} from '@nestjs/common';
+import { NestFactory } from '@nestjs/core';
+import {
+  ClientProxyFactory,
+  EventPattern,
+  Payload,
+  Transport,
+  type ClientProxy,
+} from '@nestjs/microservices';
+import { firstValueFrom } from 'rxjs';
+import {
+  HttpBroker,
+  MemoryRegistry,
+  MicroClient,
+  MicroModule,
+  MicroServer,
+  RedisBroker,
+  Subscriber,
+  type Broker,
+  type Registry,
+} from '../lib/index.js';
+import { startRedis } from '../test/support/redis.js';
+
+const { values: args } = parseArgs({
+  options: {
+    total: { type: 'string', default: '5000' },
+    rounds: { type: 'string', default: '3' },
+    window: { type: 'string', default: '64' },
+  },
+});
+const TOTAL = Number(args.total);
+const ROUNDS = Number(args.rounds);
+const WINDOW = Number(args.window);
+const WARMUP = Math.min(1_000, TOTAL);
+
+interface Sample {
+  t: number;
+}
+/** What the handlers feed: the round in progress. */
+const sink = { received: 0, expected: 0, latencies: [] as number[], last: 0, done: () => {} };
+function record(sample: Sample): void {
+  const now = performance.now();
+  sink.latencies.push(now - sample.t);
+  sink.last = now;
+  if (++sink.received === sink.expected) sink.done();
+}
+
+@Controller()
+class MicroSubscribers {
+  @Subscriber('bench.broadcast')
+  broadcast(@Payload() s: Sample): void {
+    record(s);
+  }
+
+  @Subscriber('bench.queue', { queue: 'bench' })
+  queue(@Payload() s: Sample): void {
+    record(s);
+  }
+}
+
+@Controller()
+class NestRedisSubscribers {
+  @EventPattern('bench.nest')
+  handle(@Payload() s: Sample): void {
+    record(s);
+  }
+}
+
+interface Peer {
+  name: string;
+  publish(sample: Sample): Promise<unknown>;
+  close(): Promise<void>;
+}
+
+async function microPeer(
+  name: string,
+  topic: string,
+  broker: () => Broker,
+  registry: Registry,
+): Promise<Peer> {
+  @Module({
+    imports: [
+      MicroModule.forRoot({
+        name: 'bench-sub',
+        address: '127.0.0.1:0',
+        registry,
+        broker: broker(),
+        env: false,
+      }),
+    ],
+    controllers: [MicroSubscribers],
+  })
+  class SubscriberModule {}
+  @Module({ imports: [MicroModule.forRoot({ name: 'bench-pub', registry, broker: broker(), env: false })] })
+  class PublisherModule {}
+  const server: INestMicroservice = await NestFactory.createMicroservice(
+    SubscriberModule,
+    MicroServer.fromModule(),
+  );
+  await server.listen();
+  const app: INestApplicationContext = await NestFactory.createApplicationContext(PublisherModule);
+  const client = app.get(MicroClient);
+  return {
+    name,
+    publish: (sample) => client.publish(topic, sample),
+    close: async () => {
+      await app.close();
+      await server.close();
+    },
+  };
+}
+
+async function nestRedisPeer(port: number): Promise<Peer> {
+  @Module({ controllers: [NestRedisSubscribers] })
+  class NestModule {}
+  const options = { host: '127.0.0.1', port };
+  const server = await NestFactory.createMicroservice(NestModule, { transport: Transport.REDIS, options });
+  await server.listen();
+  const client: ClientProxy = ClientProxyFactory.create({ transport: Transport.REDIS, options });
+  await client.connect();
+  return {
+    name: 'Nest Transport.REDIS (emit)',
+    publish: (sample) => firstValueFrom(client.emit('bench.nest', sample), { defaultValue: undefined }),
+    close: async () => {
+      await client.close();
+      await server.close();
+    },
+  };
+}
+
+interface Round {
+  rate: number;
+  p50: number;
+  p99: number;
+  lost: number;
+}
+
+async function round(peer: Peer, total: number): Promise<Round> {
+  Object.assign(sink, { received: 0, expected: total, latencies: [], last: 0 });
+  const delivered = new Promise<void>((resolve) => (sink.done = resolve));
+  const start = performance.now();
+  let next = 0;
+  const worker = async (): Promise<void> => {
+    while (next < total) {
+      next++;
+      await peer.publish({ t: performance.now() });
+    }
+  };
+  await Promise.all(Array.from({ length: WINDOW }, worker));
+  let timer: NodeJS.Timeout | undefined;
+  await Promise.race([delivered, new Promise((r) => (timer = setTimeout(r, 60_000)))]);
+  clearTimeout(timer);
+  const latencies = sink.latencies.toSorted((a, b) => a - b);
+  const at = (q: number): number =>
+    latencies[Math.min(latencies.length - 1, Math.floor(q * latencies.length))] ?? NaN;
+  return {
+    rate: (sink.received / (sink.last - start)) * 1_000,
+    p50: at(0.5),
+    p99: at(0.99),
+    lost: total - sink.received,
+  };
+}
+
+const median = (xs: number[]): number => xs.toSorted((a, b) => a - b)[xs.length >> 1]!;
+const fmt = (xs: number[], digits: number): string =>
+  `${median(xs).toFixed(digits)} (${Math.min(...xs).toFixed(digits)}–${Math.max(...xs).toFixed(digits)})`;
+
+async function main(): Promise<void> {
+  Logger.overrideLogger(['error']);
+  const redis = await startRedis();
+  const registry = new MemoryRegistry();
+  const rows: string[] = [];
+  const factories: Array<() => Promise<Peer>> = [
+    () =>
+      microPeer(
+        'nest-micro Redis broker, broadcast (Pub/Sub)',
+        'bench.broadcast',
+        () => new RedisBroker({ url: redis.url, keyPrefix: 'bench:' }),
+        registry,
+      ),
+    () =>
+      microPeer(
+        'nest-micro Redis broker, queue group (Streams)',
+        'bench.queue',
+        () => new RedisBroker({ url: redis.url, keyPrefix: 'bench:' }),
+        registry,
+      ),
+    () =>
+      microPeer(
+        'nest-micro HTTP broker (default), broadcast',
+        'bench.broadcast',
+        () => new HttpBroker({ registry }),
+        registry,
+      ),
+    () =>
+      microPeer(
+        'nest-micro HTTP broker (default), queue group',
+        'bench.queue',
+        () => new HttpBroker({ registry }),
+        registry,
+      ),
+    () => nestRedisPeer(redis.port),
+  ];
+  try {
+    for (const create of factories) {
+      const peer = await create();
+      try {
+        await round(peer, WARMUP);
+        const results: Round[] = [];
+        for (let r = 0; r < ROUNDS; r++) results.push(await round(peer, TOTAL));
+        const lost = results.reduce((n, r) => n + r.lost, 0);
+        rows.push(
+          `| ${peer.name} | ${fmt(
+            results.map((r) => r.rate),
+            0,
+          )} | ${fmt(
+            results.map((r) => r.p50),
+            2,
+          )} | ${fmt(
+            results.map((r) => r.p99),
+            2,
+          )} | ${lost} |`,
+        );
+        console.error(rows.at(-1));
+      } finally {
+        await peer.close();
+      }
+    }
+  } finally {
+    await redis.dispose();
+  }
+  console.log(
+    `\npublish→deliver, ${TOTAL} messages per round, ${WINDOW} publishes in flight, ${ROUNDS} rounds (median (min–max)), Node ${process.version}, loopback, one process\n`,
+  );
+  console.log('| peer | msg/s | p50 ms | p99 ms | lost |');
+  console.log('|---|---|---|---|---|');
+  for (const row of rows) console.log(row);
+}
+
+await main();
+process.exit(0);

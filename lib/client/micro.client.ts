@@ -8,6 +8,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import { ClientProxy, type ReadPacket, type WritePacket } from '@nestjs/microservices';
+import type { Broker } from '../broker/broker.js';
 import { MicroError } from '../errors/micro-error.js';
 import { HEADER } from '../metadata/headers.js';
 import type { MetadataInit } from '../metadata/metadata.js';
@@ -33,8 +34,6 @@ export interface ServicePattern {
 }
 
 export class MicroClient extends ClientProxy {
-  private brokerConnected?: Promise<void>;
-
   constructor(
     readonly options: ResolvedOptions,
     /** The service `send` calls when the pattern names only an endpoint. */
@@ -168,8 +167,7 @@ export class MicroClient extends ClientProxy {
     header[HEADER.topic] = topic;
     header[HEADER.id] = randomUUID();
     const broker = this.options.broker;
-    this.brokerConnected ??= broker.connect();
-    await this.brokerConnected;
+    await connectOnce(broker);
     await broker.publish(topic, { header, body: codec.marshal(data, options.protobuf) });
   }
 
@@ -190,4 +188,21 @@ export class MicroClient extends ClientProxy {
       `invalid pattern ${JSON.stringify(pattern)}: use "Service.Method" or {service, endpoint}`,
     );
   }
+}
+
+/**
+ * One connect per broker shared by every client of it (`with()` derives clients); a failed connect
+ * is forgotten, so the next publish tries again once the broker is back.
+ */
+const connecting = new WeakMap<Broker, Promise<void>>();
+function connectOnce(broker: Broker): Promise<void> {
+  let pending = connecting.get(broker);
+  if (!pending) {
+    pending = broker.connect().catch((error: unknown) => {
+      connecting.delete(broker);
+      throw error;
+    });
+    connecting.set(broker, pending);
+  }
+  return pending;
 }

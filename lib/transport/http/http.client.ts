@@ -2,7 +2,7 @@
  * The client half of the HTTP transport: one `POST /` per unary call over keep-alive
  * connections pooled per node address by a node:http Agent (size and idle TTL configurable).
  * Sockets the server closed are dropped by the agent; a request that failed on a reused socket
- * before any reply is marked retryable, as is a refused connection.
+ * before any reply is marked retryable, as is a refused connection. Streams get a connection each.
  */
 import { request, type Agent, type ClientRequest, type IncomingMessage } from 'node:http';
 import { MicroError } from '../../errors/micro-error.js';
@@ -10,8 +10,11 @@ import { HEADER } from '../../metadata/headers.js';
 import type { CallOptions, Message, Socket, TransportClient } from '../transport.js';
 import { splitAddress } from '../transport.js';
 import { fromHttpHeaders, toHttpHeaders } from './http.headers.js';
+import { openHttpStream } from './stream-client.js';
 
 const TRANSPORT_ID = 'go.micro.transport';
+/** Largest stream reply accepted (the server's default request limit). */
+const STREAM_MAX_BODY = 4 * 1024 * 1024;
 /** Connection failures after which the request certainly was not handled. */
 const NOT_SENT = new Set(['ECONNREFUSED', 'ENOTFOUND', 'EHOSTUNREACH', 'ENETUNREACH', 'EAI_AGAIN']);
 
@@ -63,8 +66,15 @@ export class HttpTransportClient implements TransportClient {
     req.end(message.body);
   }
 
-  stream(_first: Message): Socket {
-    throw MicroError.methodNotAllowed(TRANSPORT_ID, 'streaming is not available over the HTTP transport yet');
+  /** A stream on a fresh connection, as go-micro's client does (stream-client.ts). */
+  stream(first: Message): Socket {
+    return openHttpStream(first, {
+      host: this.host,
+      port: this.port,
+      address: this.address,
+      maxBody: STREAM_MAX_BODY,
+      connectTimeout: 5_000,
+    });
   }
 }
 

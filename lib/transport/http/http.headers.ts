@@ -4,7 +4,7 @@ import { canonicalHeader } from '../../metadata/headers.js';
 import type { Header } from '../transport.js';
 
 /** Hop-by-hop and framing headers that belong to HTTP itself, never to a message. */
-const HTTP_ONLY = new Set([
+export const HTTP_ONLY: ReadonlySet<string> = new Set([
   'content-length',
   'connection',
   'keep-alive',

@@ -1,10 +1,10 @@
 /**
  * The HTTP transport (go-micro's default, wire compatible): a go-micro client can call a
- * nest-micro service and the other way round. Unary calls only for now; streams come with go-micro's
- * `Micro-Stream` framing.
+ * nest-micro service and the other way round, unary calls and streams (go-micro's `Micro-Stream`
+ * framing, a connection per stream; see http.accept.ts).
  */
 import { Agent } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import type { AddressInfo, Socket } from 'node:net';
 import type {
   Acceptor,
   DialOptions,
@@ -15,7 +15,7 @@ import type {
 } from '../transport.js';
 import { joinAddress, splitAddress } from '../transport.js';
 import { HttpTransportClient } from './http.client.js';
-import { createHttpServer } from './http.server.js';
+import { createHttpAcceptor } from './http.accept.js';
 
 export interface HttpTransportOptions {
   /** Most open connections per node address (default 100, as go-micro's pool). */
@@ -40,7 +40,17 @@ export class HttpTransport implements Transport {
   }
 
   async listen(address: string, acceptor: Acceptor, options: ListenOptions = {}): Promise<Listener> {
-    const server = createHttpServer(acceptor, options);
+    const http = createHttpAcceptor(acceptor, options);
+    const server = http.server;
+    // every connection is looked at first: go-micro stream connections are served apart
+    const [serveHttp] = server.listeners('connection') as ((socket: Socket) => void)[];
+    server.removeAllListeners('connection');
+    server.on('connection', (socket: Socket) =>
+      http.accept(socket, Buffer.alloc(0), (s, bytes) => {
+        if (bytes.length > 0) s.unshift(bytes);
+        serveHttp!.call(server, s);
+      }),
+    );
     const { host, port } = splitAddress(address);
     await new Promise<void>((resolve, reject) => {
       server.once('error', reject);
@@ -54,6 +64,7 @@ export class HttpTransport implements Transport {
       address: joinAddress(bound.address, bound.port),
       close: (graceMs = 5_000) =>
         new Promise<void>((resolve) => {
+          http.close(graceMs);
           const force = setTimeout(() => server.closeAllConnections(), graceMs);
           // Replies written in this tick are still corked: let them reach the socket first.
           setImmediate(() => {

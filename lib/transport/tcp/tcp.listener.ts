@@ -7,7 +7,7 @@
 import type { Server as HttpServer } from 'node:http';
 import { createServer as createNetServer, type AddressInfo, type Server, type Socket } from 'node:net';
 import { createServer as createTlsServer } from 'node:tls';
-import { createHttpServer } from '../http/http.server.js';
+import { createHttpAcceptor } from '../http/http.accept.js';
 import type { Acceptor, Listener, ListenOptions } from '../transport.js';
 import { joinAddress, splitAddress } from '../transport.js';
 import { DEFAULT_MAX_BODY, HEADER_ROOM } from './protocol.js';
@@ -28,7 +28,8 @@ export async function listenTcp(
 ): Promise<Listener> {
   const maxBody = options.maxBodySize ?? DEFAULT_MAX_BODY;
   const limits = { maxBody, maxFrame: options.maxFrame ?? maxBody + HEADER_ROOM };
-  const httpServer = createHttpServer(acceptor, options);
+  const http = createHttpAcceptor(acceptor, options);
+  const httpServer = http.server;
   // The HTTP server never listens itself; 'listening' makes Node track the connections we hand it
   // (needed by closeIdleConnections, and for its headers/request timeouts).
   httpServer.emit('listening');
@@ -46,8 +47,7 @@ export async function listenTcp(
       if (closing) connection.goAway();
     },
     http(socket: Socket, first: Buffer): void {
-      socket.unshift(first);
-      httpServer.emit('connection', socket);
+      http.accept(socket, first); // unary calls to node:http, go-micro stream connections apart
     },
   };
   const accept = (socket: Socket): void => {
@@ -82,6 +82,7 @@ export async function listenTcp(
       closing = true;
       closedPromise = new Promise<void>((resolve) => server.close(() => resolve()));
       for (const connection of framed) connection.goAway();
+      http.close(graceMs);
       closeHttp(httpServer, sockets, graceMs);
       return closedPromise;
     },

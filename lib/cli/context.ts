@@ -6,6 +6,7 @@
  */
 import { MicroClient } from '../client/micro.client.js';
 import type { RpcCaller } from '../client/rpc-caller.js';
+import { streamCallerFor } from '../client/stream-caller.js';
 import { resolveOptions, type ResolvedOptions } from '../options.js';
 
 export interface GlobalOptions {
@@ -83,10 +84,8 @@ export class CliContext {
     const o = this.options;
     const steps = async (): Promise<void> => {
       if (this.brokerUsed) await o.broker.disconnect().catch(() => undefined);
-      await this.clientInstance
-        ?.unwrap<RpcCaller>()
-        .close()
-        .catch(() => undefined);
+      const caller = this.clientInstance?.unwrap<RpcCaller>();
+      if (caller) await Promise.allSettled([caller.close(), streamCallerFor(caller, o).close()]);
       o.selector.close();
       await Promise.allSettled([o.transport.close(), o.registry.close?.()]);
     };

@@ -1,40 +1,40 @@
 /**
- * `nest-micro stream <service> <Endpoint>`: JSON lines on stdin become the request stream (end of
- * input ends our side), replies are printed as JSON lines until the server ends the stream. A
- * stdin line that is not JSON cancels the stream with a BadRequest (400); Ctrl-C cancels it end to
- * end. Built on `MicroClient.stream(service, endpoint, requests$, options)`.
+ * `nest-micro stream <service> <Endpoint>`: JSON lines on stdin become the request stream (pulled
+ * only as the server's window allows, so a large input is never buffered; end of input ends our
+ * side), replies are printed as JSON lines until the server ends the stream. A stdin line that is
+ * not JSON cancels the stream with a BadRequest (400); Ctrl-C cancels it end to end.
  */
 import { createInterface } from 'node:readline';
 import type { Command } from 'commander';
-import { Subject, type Observable } from 'rxjs';
-import type { ClientCallOptions } from '../client/call-options.js';
 import { MicroError } from '../errors/micro-error.js';
 import { callOptions, withCallFlags, type CallFlags } from './call.js';
 import type { CliContext, Run } from './context.js';
 import { CLI_ERROR_ID } from './describe.js';
 import { printJsonLine } from './output.js';
 
-interface StreamingClient {
-  stream(
-    service: string,
-    endpoint: string,
-    requests: Observable<unknown>,
-    options?: Partial<ClientCallOptions>,
-  ): Observable<unknown>;
+/** The JSON documents of `input`, one per non-empty line; a bad line throws a 400. */
+export async function* jsonLines(input: NodeJS.ReadableStream): AsyncGenerator<unknown> {
+  const lines = createInterface({ input, crlfDelay: Infinity });
+  let n = 0;
+  try {
+    for await (const line of lines) {
+      n++;
+      if (!line.trim()) continue;
+      let value: unknown;
+      try {
+        value = JSON.parse(line);
+      } catch (error) {
+        const why = error instanceof Error ? error.message : String(error);
+        throw MicroError.badRequest(CLI_ERROR_ID, `stdin line ${n} is not JSON (${why}); stream cancelled`);
+      }
+      yield value;
+    }
+  } finally {
+    lines.close();
+  }
 }
 
-function streamingClient(ctx: CliContext): StreamingClient {
-  const client = ctx.client() as unknown as Partial<StreamingClient>;
-  if (typeof client.stream !== 'function')
-    throw new MicroError(
-      CLI_ERROR_ID,
-      'this build of nest-micro has no client streaming (MicroClient.stream)',
-      501,
-    );
-  return client as StreamingClient;
-}
-
-/** Pipes `input` lines into the stream and resolves with the exit code once it ends. */
+/** Streams `input` to the endpoint and resolves with the exit code once the server ends the stream. */
 export function runStream(
   ctx: CliContext,
   service: string,
@@ -42,40 +42,14 @@ export function runStream(
   flags: CallFlags,
   input: NodeJS.ReadableStream = process.stdin,
 ): Promise<number> {
-  const client = streamingClient(ctx);
-  const requests = new Subject<unknown>();
+  const replies = ctx.client().stream(service, endpoint, jsonLines(input), callOptions(flags));
   return new Promise<number>((resolve, reject) => {
-    const lines = createInterface({ input, crlfDelay: Infinity });
-    let failed = false;
-    const subscription = client.stream(service, endpoint, requests, callOptions(flags)).subscribe({
+    const subscription = replies.subscribe({
       next: (reply) => printJsonLine(reply ?? null),
-      error: (error: unknown) => {
-        lines.close();
-        reject(error);
-      },
-      complete: () => {
-        lines.close();
-        resolve(0);
-      },
+      error: reject,
+      complete: () => resolve(0),
     });
     ctx.signal.addEventListener('abort', () => subscription.unsubscribe(), { once: true });
-    let n = 0;
-    lines.on('line', (line) => {
-      n++;
-      if (failed || !line.trim()) return;
-      try {
-        requests.next(JSON.parse(line));
-      } catch (error) {
-        failed = true;
-        subscription.unsubscribe();
-        lines.close();
-        const why = error instanceof Error ? error.message : String(error);
-        reject(MicroError.badRequest(CLI_ERROR_ID, `stdin line ${n} is not JSON (${why}); stream cancelled`));
-      }
-    });
-    lines.on('close', () => {
-      if (!failed) requests.complete();
-    });
   });
 }
 

@@ -52,23 +52,23 @@ export interface Sample {
 }
 
 /** The sample greeter (sample/service.ts) as a child with the given MICRO_* environment. */
-export async function startSample(env: NodeJS.ProcessEnv): Promise<Sample> {
-  const proc = startProcess(
-    process.execPath,
-    ['--import', './scripts/register-ts.mjs', 'sample/service.ts'],
-    env,
-  );
-  const ready = /greeter ready at (\S+)/;
-  await waitFor(
-    () => {
-      if (proc.child.exitCode !== null) throw new Error(`sample exited: ${proc.output()}`);
-      return ready.test(proc.output());
+export function startSample(env: NodeJS.ProcessEnv): Promise<Sample> {
+  return startService('sample/service.ts', /greeter ready at (\S+)/, env);
+}
+
+/** test/cli/fixtures/echo-service.ts: Echo.Meta, Echo.Fail and the streaming Echo.Stream. */
+export function startEcho(env: NodeJS.ProcessEnv): Promise<Sample> {
+  return startService('test/cli/fixtures/echo-service.ts', /echo ready at (\S+)/, env);
+}
+
+async function startService(script: string, ready: RegExp, env: NodeJS.ProcessEnv): Promise<Sample> {
+  const proc = startProcess(process.execPath, ['--import', './scripts/register-ts.mjs', script], env);
+  await waitFor(() => ready.test(proc.output()) || proc.child.exitCode !== null, 30_000, script).catch(
+    (error: unknown) => {
+      throw new Error(`${String(error)}\n${proc.output()}`);
     },
-    30_000,
-    'sample greeter',
-  ).catch((error: unknown) => {
-    throw new Error(`${String(error)}\n${proc.output()}`);
-  });
+  );
+  if (proc.child.exitCode !== null) throw new Error(`${script} exited: ${proc.output()}`);
   return { proc, address: ready.exec(proc.output())![1]! };
 }
 

@@ -57,6 +57,8 @@ export class Http1Parser {
   private size = 0;
   private current: Omit<Parsed, 'header' | 'body'> & { header?: Header } = {};
   private failed = false;
+  private executing = false;
+  private closed = false;
 
   constructor(
     kind: 'request' | 'response',
@@ -101,7 +103,17 @@ export class Http1Parser {
   /** Feeds bytes; returns a 400 MicroError once the input is not HTTP/1.1 (nothing more is parsed). */
   push(data: Buffer): MicroError | undefined {
     if (this.failed) return undefined;
-    const result = this.parser.execute(data);
+    this.executing = true;
+    let result: number | Error;
+    try {
+      result = this.parser.execute(data);
+    } finally {
+      this.executing = false;
+    }
+    if (this.failed) {
+      this.close();
+      return undefined;
+    }
     if (result instanceof Error) {
       this.failed = true;
       const reason = (result as Error & { reason?: string }).reason ?? result.message;
@@ -110,8 +122,11 @@ export class Http1Parser {
     return undefined;
   }
 
+  /** Stops parsing; safe from inside a callback (the binding is freed once `execute` returns). */
   close(): void {
     this.failed = true;
+    if (this.executing || this.closed) return;
+    this.closed = true;
     this.parser.close?.();
   }
 

@@ -181,6 +181,23 @@ describe('HttpBroker', () => {
     expect(b.stats().queued).toBe(0);
   });
 
+  it('a subscriber slower than the timeout is retried a bounded number of times, not forever', async () => {
+    const registry = new MemoryRegistry();
+    const b = await broker(registry, { maxAttempts: 3, timeout: 50 });
+    let calls = 0;
+    let release!: () => void;
+    const never = new Promise<void>((r) => (release = r));
+    await b.subscribe('slow', () => {
+      calls++;
+      return never;
+    });
+    await b.publish('slow', text('z'));
+    await waitFor(() => b.stats().rejected === 1, 10_000, 'give-up after maxAttempts timeouts');
+    expect(calls).toBe(3);
+    expect(b.stats().queued).toBe(0);
+    release();
+  });
+
   it('manual ack: the publisher is answered only once the handler calls ack()', async () => {
     const registry = new MemoryRegistry();
     const b = await broker(registry, { timeout: 300 });

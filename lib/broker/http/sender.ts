@@ -43,9 +43,11 @@ export class Sender {
       req.on('timeout', () =>
         req.destroy(MicroError.timeout(BROKER_ERROR_ID, `no reply from ${node.address}`)),
       );
+      // A timeout means the subscriber took the request but did not acknowledge in time: it is alive,
+      // so the retry counts as an attempt (bounded by maxAttempts) rather than "unreachable" (unbounded).
       req.on('error', (error) =>
         fail(
-          false,
+          MicroError.is(error) && error.code === 408,
           MicroError.is(error)
             ? error
             : MicroError.unavailable(BROKER_ERROR_ID, `cannot deliver to ${node.address}: ${error.message}`),

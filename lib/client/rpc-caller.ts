@@ -17,9 +17,9 @@ import type { Header, Message } from '../transport/transport.js';
 import {
   mergeCallOptions,
   type AttemptFn,
+  type AttemptRequest,
   type AttemptWrapper,
   type CallFn,
-  type CallRequest,
   type ClientCallOptions,
 } from './call-options.js';
 import { TransportChoice } from './transport-choice.js';
@@ -31,6 +31,8 @@ export class RpcCaller {
   readonly codecs: Codecs;
 
   private readonly transports: TransportChoice;
+  private lastIn?: Partial<ClientCallOptions>;
+  private lastOut?: ClientCallOptions;
 
   constructor(private readonly options: ResolvedOptions) {
     this.codecs = new Codecs(options.codecs);
@@ -48,65 +50,92 @@ export class RpcCaller {
     data: unknown,
     callOptions?: Partial<ClientCallOptions>,
   ): Promise<T> {
-    const options = mergeCallOptions(this.options.client, callOptions);
-    const request: CallRequest = { service, endpoint, data, options };
+    let options: ClientCallOptions;
+    try {
+      options = this.merged(callOptions);
+    } catch (error) {
+      return Promise.reject(error);
+    }
     const wrappers = options.wrappers;
-    if (!wrappers?.length) return this.execute(request) as Promise<T>;
+    if (!wrappers?.length) return this.execute(service, endpoint, data, options) as Promise<T>;
     const run = wrappers.reduceRight<CallFn>(
       (next, wrap) => wrap(next),
-      (r) => this.execute(r),
+      (r) => this.execute(r.service, r.endpoint, r.data, r.options),
     );
-    return run(request) as Promise<T>;
+    // wrappers may change what they are given: they get their own copy of the options
+    return run({ service, endpoint, data, options: { ...options } }) as Promise<T>;
   }
 
-  private async execute({ service, endpoint, data, options: o }: CallRequest): Promise<unknown> {
-    const deadline = this.deadline(o.timeout, service, endpoint);
-    const codec = this.codecs.get(o.contentType);
-    const id = randomUUID();
-    const header = this.header(service, endpoint, id, codec, o);
-    const body = codec.encodeRequest({ id, endpoint }, data, o.protobuf?.request);
-    const next = o.address
-      ? addressNext(o.address)
-      : await this.options.selector.select(service, { filters: o.filters, strategy: o.strategy });
-    const send = this.attemptFn(o.attemptWrappers);
-
-    for (let attempt = 0; ; attempt++) {
-      const remaining = deadline - Date.now();
-      if (remaining <= 0) throw budgetSpent(service, endpoint, o.timeout);
-      const node = next();
-      const timeout = Math.min(remaining, o.attemptTimeout ?? remaining);
-      header[HEADER.timeout] = msToTimeoutHeader(timeout);
-      const started = Date.now();
-      let failure: MicroError;
-      try {
-        const reply = await send({ service, endpoint, node, header: { ...header }, body, timeout, attempt });
-        const replyError = reply.header[HEADER.error];
-        if (replyError === undefined || replyError === '') {
-          this.mark(service, node, null, started);
-          return codec.decodeResponse(reply.body, o.protobuf?.response).body;
-        }
-        failure = MicroError.parse(replyError, service);
-      } catch (error) {
-        failure =
-          error instanceof MicroError ? error : MicroError.unavailable(TRANSPORT_ID, String(error), false);
-      }
-      this.mark(service, node, failure, started);
-      if (attempt >= o.retries || !isRetryable(failure, o.idempotent)) throw failure;
-      const pause = Math.min(o.backoff(attempt + 1), deadline - Date.now());
-      if (pause > 0) await new Promise((r) => setTimeout(r, pause));
+  /**
+   * The call's options; the last merge is reused when the same (never mutated) options object comes
+   * again — a client's defaults are passed as one object on every call.
+   */
+  private merged(callOptions: Partial<ClientCallOptions> | undefined): ClientCallOptions {
+    if (callOptions !== undefined && callOptions === this.lastIn) return this.lastOut!;
+    const merged = mergeCallOptions(this.options.client, callOptions);
+    if (callOptions !== undefined && Object.isFrozen(callOptions)) {
+      this.lastIn = callOptions;
+      this.lastOut = merged;
     }
+    return merged;
   }
 
-  private attemptFn(wrappers: AttemptWrapper[] | undefined): AttemptFn {
-    const base: AttemptFn = (a) => this.send(a.node, { header: a.header, body: a.body }, a.timeout);
-    return wrappers?.length ? wrappers.reduceRight<AttemptFn>((next, wrap) => wrap(next), base) : base;
-  }
-
-  private send(node: Node, message: Message, timeout: number): Promise<Message> {
-    const client = this.transports.for(node).dial(node.address);
+  /**
+   * One whole call: one promise, attempts driven by callbacks (no promise per attempt unless attempt
+   * wrappers ask for one).
+   */
+  private execute(service: string, endpoint: string, data: unknown, o: ClientCallOptions): Promise<unknown> {
     return new Promise((resolve, reject) => {
-      client.call(message, { timeout }, (error, reply) => (error ? reject(error) : resolve(reply!)));
+      const deadline = this.deadline(o.timeout, service, endpoint);
+      const codec = this.codecs.get(o.contentType);
+      const id = nextId();
+      const header = this.header(service, endpoint, id, codec, o);
+      const body = codec.encodeRequest({ id, endpoint }, data, o.protobuf?.request);
+      const attempts = new Attempts(
+        this,
+        service,
+        endpoint,
+        header,
+        body,
+        codec,
+        o,
+        deadline,
+        resolve,
+        reject,
+      );
+      if (o.address) return attempts.start(addressNext(o.address));
+      this.options.selector
+        .select(service, { filters: o.filters, strategy: o.strategy })
+        .then((next) => attempts.start(next), reject);
     });
+  }
+
+  /** One attempt on `node`; the reply or a MicroError reaches `done` exactly once. */
+  attempt(
+    a: AttemptRequest,
+    wrappers: AttemptWrapper[] | undefined,
+    done: (error: unknown, reply?: Message) => void,
+  ): void {
+    if (!wrappers?.length) {
+      this.transports
+        .for(a.node)
+        .dial(a.node.address)
+        .call({ header: a.header, body: a.body }, { timeout: a.timeout }, done);
+      return;
+    }
+    const base: AttemptFn = (r) =>
+      new Promise((resolve, reject) =>
+        this.attempt(r, undefined, (error, reply) => (error ? reject(error) : resolve(reply!))),
+      );
+    wrappers
+      .reduceRight<AttemptFn>(
+        (next, wrap) => wrap(next),
+        base,
+      )(a)
+      .then(
+        (reply) => done(null, reply),
+        (error: unknown) => done(error ?? new Error('attempt failed')),
+      );
   }
 
   private deadline(timeout: number, service: string, endpoint: string): number {
@@ -131,9 +160,100 @@ export class RpcCaller {
     return header;
   }
 
-  private mark(service: string, node: Node, error: MicroError | null, started: number): void {
+  mark(service: string, node: Node, error: MicroError | null, started: number): void {
     this.options.selector.mark(service, node, error, { duration: Date.now() - started });
   }
+}
+
+/** The attempts of one call: retries what is safe to retry, within the call's budget. */
+class Attempts {
+  private attempt = 0;
+  private next!: Next;
+  private node!: Node;
+  private started = 0;
+  private readonly onReply = (error: unknown, reply?: Message): void => this.settle(error, reply);
+
+  constructor(
+    private readonly caller: RpcCaller,
+    private readonly service: string,
+    private readonly endpoint: string,
+    private readonly header: Header,
+    private readonly body: Buffer,
+    private readonly codec: Codec,
+    private readonly o: ClientCallOptions,
+    private readonly deadline: number,
+    private readonly resolve: (value: unknown) => void,
+    private readonly reject: (error: unknown) => void,
+  ) {}
+
+  start(next: Next): void {
+    this.next = next;
+    this.send();
+  }
+
+  private send(): void {
+    const { o, service, endpoint } = this;
+    try {
+      const remaining = this.deadline - Date.now();
+      if (remaining <= 0) return this.reject(budgetSpent(service, endpoint, o.timeout));
+      this.node = this.next();
+      const timeout = Math.min(remaining, o.attemptTimeout ?? remaining);
+      this.header[HEADER.timeout] = msToTimeoutHeader(timeout);
+      this.started = Date.now();
+      const wrappers = o.attemptWrappers;
+      // attempt wrappers may change the header: they get a copy per attempt
+      const header = wrappers?.length ? { ...this.header } : this.header;
+      const request = {
+        service,
+        endpoint,
+        node: this.node,
+        header,
+        body: this.body,
+        timeout,
+        attempt: this.attempt,
+      };
+      this.caller.attempt(request, wrappers, this.onReply);
+    } catch (error) {
+      this.reject(error);
+    }
+  }
+
+  private settle(error: unknown, reply?: Message): void {
+    const { o, service } = this;
+    let failure: MicroError;
+    if (error) {
+      failure =
+        error instanceof MicroError ? error : MicroError.unavailable(TRANSPORT_ID, String(error), false);
+    } else {
+      const replyError = reply!.header[HEADER.error];
+      if (replyError === undefined || replyError === '') {
+        this.caller.mark(service, this.node, null, this.started);
+        try {
+          return this.resolve(this.codec.decodeResponse(reply!.body, o.protobuf?.response).body);
+        } catch (decodeError) {
+          return this.reject(decodeError);
+        }
+      }
+      failure = MicroError.parse(replyError, service);
+    }
+    this.caller.mark(service, this.node, failure, this.started);
+    if (this.attempt >= o.retries || !isRetryable(failure, o.idempotent)) return this.reject(failure);
+    this.attempt++;
+    const pause = Math.min(o.backoff(this.attempt), this.deadline - Date.now());
+    if (pause > 0) setTimeout(() => this.send(), pause);
+    else this.send();
+  }
+}
+
+/**
+ * Call ids (Micro-Id) in UUID form: a random prefix per process and a counter, so they stay unique
+ * without drawing randomness per call.
+ */
+const ID_PREFIX = randomUUID().slice(0, 24);
+let idCounter = 0;
+function nextId(): string {
+  idCounter = idCounter >= 0xffffffffffff ? 1 : idCounter + 1;
+  return ID_PREFIX + idCounter.toString(16).padStart(12, '0');
 }
 
 /**

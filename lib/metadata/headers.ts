@@ -41,11 +41,15 @@ export function canonicalHeader(key: string): string {
 
 /** go-micro's Timeout header carries nanoseconds as a decimal string. */
 export function timeoutHeaderToMs(value: string | undefined): number | undefined {
-  if (!value || !/^\d+$/.test(value)) return undefined;
-  const ms = Number(BigInt(value) / 1_000_000n);
+  if (!value || !DIGITS.test(value)) return undefined;
+  // up to 15 digits a double holds the value exactly; longer ones (absurd budgets) go through BigInt
+  const ms = value.length <= 15 ? Math.floor(Number(value) / 1_000_000) : Number(BigInt(value) / 1_000_000n);
   return ms > 0 ? ms : undefined;
 }
 
+const DIGITS = /^\d+$/;
+
 export function msToTimeoutHeader(ms: number): string {
-  return (BigInt(Math.max(1, Math.round(ms))) * 1_000_000n).toString();
+  const whole = Math.max(1, Math.round(ms));
+  return whole < 1e15 ? `${whole}000000` : (BigInt(whole) * 1_000_000n).toString();
 }

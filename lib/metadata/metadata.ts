@@ -1,11 +1,23 @@
 /**
  * Per-call metadata: string key/value pairs that travel client → server as message headers
  * (go-micro's metadata.Metadata). Keys are case-insensitive; they are kept lower-cased.
+ * `Metadata.fromHeader` wraps a received header and copies it into the map only when first read,
+ * so calls whose handler never looks at its metadata pay nothing for it.
  */
 export type MetadataInit = Record<string, string | number | boolean | undefined>;
 
 export class Metadata {
-  private readonly values = new Map<string, string>();
+  private map?: Map<string, string>;
+  private header?: Readonly<Record<string, string>>;
+  private skip?: ReadonlySet<string>;
+
+  /** The entries of `header` whose keys are not in `skip`, read lazily (`header` must not change). */
+  static fromHeader(header: Readonly<Record<string, string>>, skip: ReadonlySet<string>): Metadata {
+    const metadata = new Metadata();
+    metadata.header = header;
+    metadata.skip = skip;
+    return metadata;
+  }
 
   constructor(init?: MetadataInit | Metadata) {
     if (init instanceof Metadata) {
@@ -16,6 +28,18 @@ export class Metadata {
         if (value !== undefined) this.values.set(key.toLowerCase(), String(value));
       }
     }
+  }
+
+  private get values(): Map<string, string> {
+    if (this.map !== undefined) return this.map;
+    const map = (this.map = new Map<string, string>());
+    const header = this.header;
+    if (header !== undefined) {
+      for (const key of Object.keys(header))
+        if (!this.skip!.has(key)) map.set(key.toLowerCase(), header[key]!);
+      this.header = undefined;
+    }
+    return map;
   }
 
   get(key: string): string | undefined {

@@ -89,10 +89,9 @@ export function dispatchCall(host: DispatcherHost, request: Message, reply: Repl
   }
 }
 
+/** The call's metadata: every header but the routing ones (read lazily). */
 export function metadataOf(header: Header): Metadata {
-  const metadata = new Metadata();
-  for (const key of Object.keys(header)) if (!ROUTING_HEADERS.has(key)) metadata.set(key, header[key]!);
-  return metadata;
+  return Metadata.fromHeader(header, ROUTING_HEADERS);
 }
 
 function deadlineOf(header: Header): number | undefined {

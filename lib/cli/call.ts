@@ -28,20 +28,12 @@ export function callOptions(flags: CallFlags): Partial<ClientCallOptions> {
   return options;
 }
 
-/** The options `call` and `stream` share. */
-export function withCallFlags(command: Command): Command {
+/** The options `call` and `stream` share; `timeoutHelp` says what the budget covers. */
+export function withCallFlags(command: Command, timeoutHelp: string): Command {
   return command
     .option('-m, --metadata <key:value>', 'metadata sent as a header (repeatable)', collectMetadata)
-    .option(
-      '-t, --timeout <duration>',
-      'budget for the whole call: 500, 500ms, 5s (default 5s)',
-      parseDuration,
-    )
-    .option(
-      '-a, --address <host:port>',
-      'call this node directly, bypassing discovery (repeatable)',
-      collectAddresses,
-    )
+    .option('-t, --timeout <duration>', `${timeoutHelp}: 500, 500ms, 5s, 1m`, parseDuration)
+    .option('-a, --address <host:port>', 'use this node, bypassing discovery (repeatable)', collectAddresses)
     .option('-c, --content-type <type>', 'request Content-Type (default application/json)')
     .option('-r, --retries <n>', 'extra attempts on safe failures (default 1)', parseCount);
 }
@@ -54,6 +46,7 @@ export function registerCall(program: Command, run: Run): void {
       .argument('<service>', 'service name, e.g. greeter')
       .argument('<endpoint>', 'endpoint, e.g. Greeter.Hello')
       .argument('[request]', 'request body as JSON', parseJsonArgument, {}),
+    'budget for the whole call, retries included (default 5s)',
   ).action((service: string, endpoint: string, request: unknown, flags: CallFlags) =>
     run(async (ctx) => {
       const reply = await ctx.client().call(service, endpoint, request, callOptions(flags));

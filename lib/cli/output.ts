@@ -12,7 +12,8 @@ export type Style = 'bold' | 'dim' | 'red' | 'green' | 'yellow' | 'cyan' | 'mage
 /** Colours for one output stream: on a TTY, unless NO_COLOR is set to anything non-empty. */
 export function colours(stream: NodeJS.WriteStream, env: NodeJS.ProcessEnv = process.env) {
   const enabled = stream.isTTY === true && !env.NO_COLOR;
-  return (style: Style, text: string): string => (enabled ? styleText(style, text) : text);
+  return (style: Style, text: string): string =>
+    enabled ? styleText(style, text, { validateStream: false }) : text;
 }
 
 export const out = colours(process.stdout);

@@ -4,7 +4,7 @@
  */
 import type { Command } from 'commander';
 import type { CliContext, Run } from './context.js';
-import { out, printJson, printLine } from './output.js';
+import { note, out, printJson, printLine } from './output.js';
 
 export interface ServiceRow {
   name: string;
@@ -47,7 +47,7 @@ export function registerServices(program: Command, run: Run): void {
       run(async (ctx) => {
         const rows = await serviceRows(ctx);
         if (opts.json) printJson(rows);
-        else if (rows.length === 0) printLine(out('dim', `no services found in ${ctx.registry.name}`));
+        else if (rows.length === 0) note(`no services found in the ${ctx.registry.name} registry`);
         else for (const line of renderTable(rows)) printLine(line);
         return 0;
       }),

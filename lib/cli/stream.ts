@@ -60,6 +60,7 @@ export function registerStream(program: Command, run: Run): void {
       .description('open a stream: JSON lines on stdin are sent, replies are printed as JSON lines')
       .argument('<service>', 'service name, e.g. greeter')
       .argument('<endpoint>', 'streaming endpoint, e.g. Chat.Talk'),
+    'deadline for the whole stream (default none)',
   ).action((service: string, endpoint: string, flags: CallFlags) =>
     run((ctx) => runStream(ctx, service, endpoint, flags)),
   );

@@ -1,10 +1,12 @@
 /**
- * The sample greeter: `Greeter.Hello` → {"msg":"Hello <name>"}, plus a subscriber that logs greetings.
+ * The sample greeter: `Greeter.Hello` → {"msg":"Hello <name>"}, `Greeter.Stream` (a bidirectional
+ * stream: one greeting per name sent), plus a subscriber that logs greetings.
  * Callable in JSON and in protobuf alike: its protobuf types come from sample/proto/greeter.proto.
  */
 import { fileURLToPath } from 'node:url';
 import { Controller, Logger } from '@nestjs/common';
 import { Ctx, Payload } from '@nestjs/microservices';
+import { map, type Observable } from 'rxjs';
 import { Handler, loadProtoSync, MicroContext, protoType, Subscriber } from '../lib/index.js';
 
 const proto = loadProtoSync(fileURLToPath(new URL('./proto/greeter.proto', import.meta.url)));
@@ -30,6 +32,12 @@ export class GreeterController {
   hello(@Payload() request: HelloRequest, @Ctx() ctx: MicroContext): HelloResponse {
     this.logger.log(`Hello from ${ctx.getRemote()}`);
     return { msg: `Hello ${request.name}` };
+  }
+
+  /** A stream: every name the caller sends is greeted back as it arrives. */
+  @Handler('Greeter.Stream', { stream: true, request: HelloRequest, response: HelloResponse })
+  stream(@Payload() names: Observable<HelloRequest>): Observable<HelloResponse> {
+    return names.pipe(map((request) => ({ msg: `Hello ${request.name}` })));
   }
 
   @Subscriber('greeter.greeted')

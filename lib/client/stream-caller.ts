@@ -28,7 +28,7 @@ const EMPTY: Buffer = Buffer.alloc(0);
 export interface StreamCallOptions extends Omit<ClientCallOptions, 'timeout'> {
   /** Deadline for the whole stream, ms; none by default (a deadline inherited from a call still applies). */
   timeout?: number;
-  /** Bytes an Observable of requests may run ahead of the server's window (default 4 MiB). */
+  /** Bytes an Observable of requests may run ahead of the server's window (default 64 MiB). */
   maxBuffered?: number;
 }
 

@@ -21,6 +21,8 @@ export interface HandlerExtras {
   requestSchema?: unknown;
   responseSchema?: unknown;
   stream?: boolean;
+  /** Streams: bytes an Observable of replies may queue ahead of the client's window. */
+  maxBuffered?: number;
   metadata: Record<string, string>;
   queue?: string;
   /** Subscriber acknowledgement: 'auto' (default) on completion, or 'manual' via the event. */

@@ -13,6 +13,11 @@ export interface HandlerOptions {
    * an AsyncIterable, pulled with backpressure) of replies. `request` names the message class.
    */
   stream?: boolean;
+  /**
+   * Streams: encoded bytes an Observable of replies may queue while the client's window is closed
+   * (default 64 MiB); beyond it the stream fails with a 503. AsyncIterables never queue.
+   */
+  maxBuffered?: number;
   /** Endpoint metadata announced in the registry. */
   metadata?: Record<string, string>;
   /** Payload class when it cannot be read from the parameter type. */
@@ -39,6 +44,7 @@ export function Handler(name?: string, options: HandlerOptions = {}): MethodDeco
       requestSchema: options.protobuf?.request,
       responseSchema: options.protobuf?.response,
       stream: options.stream === true,
+      maxBuffered: options.maxBuffered,
       metadata,
       validate: options.validate !== false,
     };

@@ -125,7 +125,7 @@ class ServerStream {
         done: (error) => this.finish(error),
         blocked: (blocked) => (blocked ? this.hold() : this.release()),
       },
-      this.maxBuffered,
+      micro.maxBuffered ?? this.maxBuffered,
       host.service,
     );
     this.outbound = outbound;

@@ -34,7 +34,9 @@ export function isAsyncIterable(value: unknown): value is AsyncIterable<unknown>
 }
 
 export class Outbound {
+  /** Waiting items are items[head..]; the array is compacted as the head advances. */
   private items: Item[] = [];
+  private head = 0;
   private queued = 0;
   private isBlocked = false;
   private stopped = false;
@@ -81,6 +83,7 @@ export class Outbound {
     if (this.stopped) return;
     this.stopped = true;
     this.items = [];
+    this.head = 0;
     this.queued = 0;
     this.subscription?.unsubscribe();
     const iterator = this.iterator;
@@ -101,7 +104,7 @@ export class Outbound {
       this.subscription?.unsubscribe();
       return this.end({ error });
     }
-    if (!this.isBlocked && this.items.length === 0) {
+    if (!this.isBlocked && this.waiting === 0) {
       if (!this.socket.send(message)) this.setBlocked(true);
       return;
     }
@@ -125,18 +128,18 @@ export class Outbound {
   private pump(): void {
     if (this.pumping || this.pulling || this.stopped) return;
     this.pumping = true;
-    while (!this.stopped && !this.isBlocked && this.items.length > 0) {
-      const item = this.items[0]!;
+    while (!this.stopped && !this.isBlocked && this.waiting > 0) {
+      const item = this.items[this.head]!;
       if ('iterable' in item) {
         this.pumping = false;
         return void this.pull(item.iterable);
       }
-      this.items.shift();
+      this.shift();
       this.queued -= item.size;
       if (!this.socket.send(item.message)) this.setBlocked(true);
     }
     this.pumping = false;
-    if (this.items.length === 0 && this.ended && !this.stopped) this.finish(this.ended.error);
+    if (this.waiting === 0 && this.ended && !this.stopped) this.finish(this.ended.error);
   }
 
   private async pull(iterable: AsyncIterable<unknown>): Promise<void> {
@@ -148,7 +151,7 @@ export class Outbound {
         if (this.stopped) return;
         if (step.done) {
           this.iterator = undefined;
-          this.items.shift();
+          this.shift();
           break;
         }
         if (!this.socket.send(this.hooks.encode(step.value))) this.setBlocked(true);
@@ -161,6 +164,21 @@ export class Outbound {
       this.pulling = false;
     }
     this.pump();
+  }
+
+  private get waiting(): number {
+    return this.items.length - this.head;
+  }
+
+  private shift(): void {
+    this.items[this.head++] = undefined as unknown as Item;
+    if (this.head === this.items.length) {
+      this.items = [];
+      this.head = 0;
+    } else if (this.head >= 1024 && this.head * 2 >= this.items.length) {
+      this.items = this.items.slice(this.head);
+      this.head = 0;
+    }
   }
 
   private setBlocked(blocked: boolean): void {

@@ -39,8 +39,11 @@ export function classify(message: Message, fallbackId: string): Classified {
   return { kind: 'error', error: MicroError.parse(error, fallbackId) };
 }
 
-/** Default bound on what a producer may queue ahead of the peer's window, in encoded bytes. */
-export const DEFAULT_MAX_BUFFERED = 4 * 1024 * 1024;
+/**
+ * Default bound on what an Observable producer may queue ahead of the peer's window, in encoded
+ * bytes: large enough for finite streams from memory, small enough to stop a runaway one.
+ */
+export const DEFAULT_MAX_BUFFERED = 64 * 1024 * 1024;
 
 export function overflow(id: string, limit: number): MicroError {
   return new MicroError(

@@ -109,7 +109,7 @@ export class ChatController {
   }
 
   /** An Observable that ignores the window entirely (pushes 1000 replies per tick). */
-  @Handler('Chat.Flood', { stream: true })
+  @Handler('Chat.Flood', { stream: true, maxBuffered: 256 * 1024 })
   flood(): Observable<N> {
     return new Observable<N>((subscriber) => {
       const timer = setInterval(() => {

@@ -70,13 +70,20 @@ function logLine(level: string, message: unknown, context: unknown[]): void {
   process.stderr.write(`nest-micro: ${level}${ctx} ${oneLine(text)}\n`);
 }
 
+let warningsMuted = false;
+
+/** Drops the library's warnings (not errors) from now on, for a condition the CLI reports itself. */
+export function muteWarnings(): void {
+  warningsMuted = true;
+}
+
 export function quietLogging(verbose: boolean): void {
   const line = logLine;
   const logger: LoggerService = {
     log: (m, ...c) => verbose && line('log', m, c),
     debug: (m, ...c) => verbose && line('debug', m, c),
     verbose: (m, ...c) => verbose && line('verbose', m, c),
-    warn: (m, ...c) => line(err('yellow', 'warn'), m, c),
+    warn: (m, ...c) => (verbose || !warningsMuted) && line(err('yellow', 'warn'), m, c),
     error: (m, ...c) => line(err('red', 'error'), m, c),
   };
   Logger.overrideLogger(logger);

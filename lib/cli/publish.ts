@@ -10,6 +10,7 @@ import { MicroError } from '../errors/micro-error.js';
 import { collectMetadata, parseJsonArgument } from './args.js';
 import type { CliContext, Run } from './context.js';
 import { CLI_ERROR_ID } from './describe.js';
+import { muteWarnings } from './output.js';
 
 interface PublishFlags {
   metadata?: Record<string, string>;
@@ -25,6 +26,7 @@ export async function runPublish(
   const broker = await ctx.broker();
   await ctx.client().publish(topic, data, { metadata: flags.metadata, contentType: flags.contentType });
   if (broker instanceof HttpBroker && broker.stats().queued > 0) {
+    muteWarnings(); // the broker's "undelivered" warning: reported below as the command's error
     await broker.disconnect(); // one last delivery attempt; what is left is dropped and counted
     const { dropped } = broker.stats();
     if (dropped > 0)

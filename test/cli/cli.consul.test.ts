@@ -86,4 +86,15 @@ describe.skipIf(consulAvailability.skip)(`nest-micro CLI on Consul ${consulAvail
       await watch.stop();
     }
   });
+
+  it('publish: a subscriber that is registered but gone is reported, not silently dropped (exit 1)', async () => {
+    const sub = startCli(['subscribe', 'cli.gone'], env);
+    await waitFor(() => sub.output().includes('subscribed to cli.gone'), 20_000, 'subscribe');
+    await sub.stop('SIGKILL'); // its registration stays in Consul until the TTL lapses
+    const r = await runCli(['publish', 'cli.gone', '{"n":1}'], env);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toMatch(
+      /^nest-micro: error 503 .*cli\.gone: 1 subscriber\(s\) did not accept the message/m,
+    );
+  });
 });

@@ -55,12 +55,6 @@ export class CliContext {
     return this.options.registry;
   }
 
-  /** Where the registry is, for messages: "mdns on 127.0.0.1", "consul at 127.0.0.1:8500". */
-  describeRegistry(flags: GlobalOptions, env: NodeJS.ProcessEnv = process.env): string {
-    const address = cliEnvironment(flags, env).MICRO_REGISTRY_ADDRESS;
-    return `${this.registry.name}${address ? ` (${address})` : ''}`;
-  }
-
   /** Resolves on SIGINT/SIGTERM, which then ends the command normally (exit code 0). */
   untilStopped(): Promise<void> {
     this.stopIsNormal = true;

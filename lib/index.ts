@@ -22,3 +22,6 @@ export * from './codec/index.js';
 export * from './validation/index.js';
 export { runFunction } from './function/micro.function.js';
 export { MicroHealth, type MicroHealthReport } from './health/micro.health.js';
+export { MicroStream, type StreamSink, type StreamHandle } from './streaming/micro-stream.js';
+export type { StreamCallOptions } from './client/stream-caller.js';
+export type { Source as StreamSource } from './streaming/outbound.js';

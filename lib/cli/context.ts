@@ -6,7 +6,6 @@
  */
 import { MicroClient } from '../client/micro.client.js';
 import type { RpcCaller } from '../client/rpc-caller.js';
-import { streamCallerFor } from '../client/stream-caller.js';
 import { resolveOptions, type ResolvedOptions } from '../options.js';
 
 export interface GlobalOptions {
@@ -79,7 +78,7 @@ export class CliContext {
     const steps = async (): Promise<void> => {
       if (this.brokerUsed) await o.broker.disconnect().catch(() => undefined);
       const caller = this.clientInstance?.unwrap<RpcCaller>();
-      if (caller) await Promise.allSettled([caller.close(), streamCallerFor(caller, o).close()]);
+      if (caller) await caller.close();
       o.selector.close();
       await Promise.allSettled([o.transport.close(), o.registry.close?.()]);
     };

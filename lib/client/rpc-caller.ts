@@ -30,7 +30,8 @@ const TRANSPORT_ID = 'go.micro.transport';
 export class RpcCaller {
   readonly codecs: Codecs;
 
-  private readonly transports: TransportChoice;
+  /** The transport for each node (shared with the stream path, closed with this caller). */
+  readonly transports: TransportChoice;
   private lastIn?: Partial<ClientCallOptions>;
   private lastOut?: ClientCallOptions;
 

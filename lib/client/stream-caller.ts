@@ -20,7 +20,6 @@ import { canPause, classify, DEFAULT_MAX_BUFFERED } from '../streaming/stream-wi
 import type { Header, Message, Socket } from '../transport/transport.js';
 import type { ClientCallOptions } from './call-options.js';
 import type { RpcCaller } from './rpc-caller.js';
-import { TransportChoice } from './transport-choice.js';
 
 const CLIENT_ID = 'go.micro.client';
 const EMPTY: Buffer = Buffer.alloc(0);
@@ -42,15 +41,12 @@ export function streamCallerFor(caller: RpcCaller, options: ResolvedOptions): St
 }
 
 export class StreamCaller {
-  private readonly transports: TransportChoice;
   private sequence = 0;
 
   constructor(
     private readonly options: ResolvedOptions,
     private readonly caller: RpcCaller,
-  ) {
-    this.transports = new TransportChoice(options.transport);
-  }
+  ) {}
 
   stream<T>(service: string, endpoint: string, requests: Source, options: StreamCallOptions): MicroStream<T> {
     return new MicroStream<T>((sink) => {
@@ -60,13 +56,9 @@ export class StreamCaller {
     });
   }
 
-  close(): Promise<void> {
-    return this.transports.close();
-  }
-
   /** @internal */
   open(node: Node, first: Message): Socket {
-    return this.transports.for(node).dial(node.address).stream(first);
+    return this.caller.transports.for(node).dial(node.address).stream(first);
   }
 
   /** @internal */

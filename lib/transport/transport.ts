@@ -35,6 +35,9 @@ export interface Socket extends Peer {
   end(): void;
   /** Aborts the exchange in both directions; the peer sees `error` (or a cancellation). */
   close(error?: MicroError): void;
+  /** Holds delivery back until `resume` (flow control reaches the peer where the transport can). */
+  pause?(): void;
+  resume?(): void;
 }
 
 export type Reply = (message: Message) => void;

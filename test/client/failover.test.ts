@@ -34,11 +34,11 @@ describe('failover: a node SIGKILLed under load', () => {
       endpoints: [],
       nodes: nodes.map((n, i) => ({ id: `greeter-${i}`, address: n.address, metadata: {} })),
     });
-  });
+  }, 90000);
 
   afterAll(async () => {
     await Promise.all(nodes.map((n) => n.proc.stop('SIGKILL')));
-  });
+  }, 90000);
 
   it('costs the caller nothing at 32 concurrent calls, and the dead node leaves rotation', async () => {
     const attemptsTo = new Map<string, number>();
@@ -82,7 +82,7 @@ describe('failover: a node SIGKILLed under load', () => {
     expect(toOthers).toBeGreaterThanOrEqual(total - 600);
     expect(toVictim).toBeLessThan(600 / 3 + 100);
     await client.options.transport.close();
-  });
+  }, 90000);
 });
 
 describe('connection pool', () => {
@@ -112,5 +112,5 @@ describe('connection pool', () => {
       await node.proc.stop('SIGKILL');
       await client.options.transport.close();
     }
-  });
+  }, 90000);
 });

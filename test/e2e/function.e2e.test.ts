@@ -41,5 +41,5 @@ describe('the function model', () => {
     } finally {
       await fn.stop('SIGKILL');
     }
-  });
+  }, 60000);
 });

@@ -82,5 +82,5 @@ describe('rolling restart', () => {
     expect(calls).toBeGreaterThan(100);
     expect(afterDeregister.length).toBeGreaterThanOrEqual(3);
     expect(await Promise.all(afterDeregister)).toEqual(afterDeregister.map(() => ({ status: 'ok' })));
-  });
+  }, 120000);
 });

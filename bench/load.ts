@@ -2,7 +2,8 @@
  * The closed-loop load generator every bench client runs: `concurrency` workers, each sending the
  * next request as soon as its previous one is answered; a warm-up, then a measured window in which
  * completions are counted and latencies recorded in Node's HDR histogram (perf_hooks). A failed
- * call counts as an error and the worker carries on (the first error's text is kept).
+ * call counts as an error and the worker carries on after yielding to the event loop (the first
+ * error's text is kept).
  *
  * `runClient(call)` is the main of a client process: it reads its job from the environment
  * (BENCH_LEVELS, BENCH_WARMUP_MS, BENCH_DURATION_MS), runs each level and prints one
@@ -57,6 +58,8 @@ export async function runLoad(call: Call, options: LoadOptions): Promise<LevelRe
         requests++;
         histogram.record(Math.max(1, Math.round((performance.now() - start) * 1000)));
       }
+      // a call that fails at once must not starve the timers that end the run
+      if (failed) await new Promise((resolve) => setImmediate(resolve));
     }
   };
 

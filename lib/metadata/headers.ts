@@ -36,8 +36,19 @@ export const ROUTING_HEADERS: ReadonlySet<string> = new Set([
 
 /** `micro-id` → `Micro-Id`, as Go's textproto.CanonicalMIMEHeaderKey writes it. */
 export function canonicalHeader(key: string): string {
-  return key.toLowerCase().replace(/(^|-)([a-z])/g, (_m, dash: string, c: string) => dash + c.toUpperCase());
+  let canonical = CANONICAL.get(key);
+  if (canonical !== undefined) return canonical;
+  canonical = key
+    .toLowerCase()
+    .replace(/(^|-)([a-z])/g, (_m, dash: string, c: string) => dash + c.toUpperCase());
+  if (CANONICAL.size >= CANONICAL_LIMIT) CANONICAL.clear(); // bounded: keys may come from callers' metadata
+  CANONICAL.set(key, canonical);
+  return canonical;
 }
+
+/** Canonical forms already computed (every call sends the same few header names). */
+const CANONICAL = new Map<string, string>();
+const CANONICAL_LIMIT = 1_024;
 
 /** go-micro's Timeout header carries nanoseconds as a decimal string. */
 export function timeoutHeaderToMs(value: string | undefined): number | undefined {

@@ -42,6 +42,8 @@ export class MicroClient extends ClientProxy {
     private readonly caller: RpcCaller = new RpcCaller(options),
   ) {
     super();
+    // Frozen, so the call path can reuse the merged options of a client's defaults per call.
+    Object.freeze(this.defaults);
   }
 
   /** A client sharing this one's connections, with other per-call defaults. */

@@ -75,8 +75,10 @@ export class CacheRegistry implements Registry {
   async getService(name: string): Promise<Service[]> {
     this.ensureWatch();
     const entry = this.entries.get(name);
-    if (entry && entry.expiresAt > Date.now()) return entry.services.map(cloneService);
-    return (await this.fetch(name)).map(cloneService);
+    // Cached snapshots are frozen and replaced on change, never mutated: handing them out is safe
+    // and keeps the selector's hot path free of copies.
+    if (entry && entry.expiresAt > Date.now()) return entry.services;
+    return this.fetch(name);
   }
 
   /** Drops every cached entry (the next lookups query the registry). */
@@ -100,9 +102,9 @@ export class CacheRegistry implements Registry {
       .getService(name)
       .then((services) => {
         if (services.length > 0 && !this.closed)
-          this.entries.set(name, { services: services.map(cloneService), expiresAt: Date.now() + this.ttl });
+          this.entries.set(name, { services: snapshot(services), expiresAt: Date.now() + this.ttl });
         else this.entries.delete(name);
-        return services;
+        return this.entries.get(name)?.services ?? [];
       })
       .catch((error: unknown) => {
         const stale = this.entries.get(name);
@@ -129,23 +131,32 @@ export class CacheRegistry implements Registry {
     const entry = this.entries.get(event.service.name);
     if (!entry) return;
     const incoming = event.service;
-    const index = entry.services.findIndex((s) => s.version === incoming.version);
-    const current = index >= 0 ? entry.services[index] : undefined;
+    const others = entry.services.filter((s) => s.version !== incoming.version);
+    const current = entry.services.find((s) => s.version === incoming.version);
     if (event.action === 'delete') {
       if (!current) return;
       const gone = new Set(incoming.nodes.map((n) => n.id));
-      current.nodes = current.nodes.filter((n) => !gone.has(n.id));
-      if (current.nodes.length === 0) entry.services.splice(index, 1);
-      if (entry.services.length === 0) this.entries.delete(incoming.name);
+      const nodes = current.nodes.filter((n) => !gone.has(n.id));
+      const services = nodes.length > 0 ? [...others, { ...current, nodes }] : others;
+      if (services.length === 0) this.entries.delete(incoming.name);
+      else entry.services = snapshot(services);
       return;
     }
-    if (!current) {
-      entry.services.push(cloneService(incoming));
-      return;
-    }
-    const merged = cloneService(incoming);
-    const ids = new Set(merged.nodes.map((n) => n.id));
-    merged.nodes.push(...current.nodes.filter((n) => !ids.has(n.id)));
-    entry.services[index] = merged;
+    const ids = new Set(incoming.nodes.map((n) => n.id));
+    const kept = current ? current.nodes.filter((n) => !ids.has(n.id)) : [];
+    entry.services = snapshot([...others, { ...incoming, nodes: [...incoming.nodes, ...kept] }]);
   }
+}
+
+/** A deep, frozen copy: what the cache stores and hands out. */
+function snapshot(services: Service[]): Service[] {
+  return Object.freeze(services.map((s) => deepFreeze(cloneService(s)))) as Service[];
+}
+
+function deepFreeze<T>(value: T): T {
+  if (value && typeof value === 'object' && !Object.isFrozen(value)) {
+    Object.freeze(value);
+    for (const child of Object.values(value)) deepFreeze(child);
+  }
+  return value;
 }

@@ -115,12 +115,14 @@ describe('registry cache', () => {
     await cache.close();
   });
 
-  it('hands out copies and forwards the not-found hint', async () => {
+  it('hands out frozen snapshots a caller cannot corrupt, and forwards the not-found hint', async () => {
     const inner = new FlakyRegistry();
     Object.assign(inner, { notFoundHint: (s: string) => `no ${s} here` });
     const cache = new CacheRegistry(inner, { logger: quiet });
     await inner.register(svc('a'));
-    (await cache.getService('svc'))[0]!.nodes.length = 0;
+    const handed = await cache.getService('svc');
+    expect(() => ((handed[0]!.nodes as unknown[]).length = 0)).toThrow(TypeError);
+    expect(() => (handed[0]!.nodes[0]!.metadata.extra = 'x')).toThrow(TypeError);
     expect(ids(await cache.getService('svc'))).toEqual(['a']);
     expect(cache.notFoundHint('x')).toBe('no x here');
     expect(cache.name).toBe('memory');

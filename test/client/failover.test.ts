@@ -1,6 +1,7 @@
 import 'reflect-metadata';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
+  createTransport,
   MemoryRegistry,
   MicroClient,
   MicroError,
@@ -12,10 +13,14 @@ import { startProcess, waitFor, type Started } from '../support/processes.js';
 
 const fixture = 'test/client/fixtures/greeter-node.ts';
 
-async function startNode(address = '127.0.0.1:0'): Promise<{ proc: Started; address: string }> {
+async function startNode(
+  address = '127.0.0.1:0',
+  transport = 'tcp',
+): Promise<{ proc: Started; address: string }> {
   const proc = startProcess(process.execPath, ['--import', './scripts/register-ts.mjs', fixture], {
     NODE_ADDRESS: address,
     MICRO_REGISTRY: '',
+    MICRO_TRANSPORT: transport,
   });
   await waitFor(() => /node ready (\S+)/.test(proc.output()), 20_000, 'node start');
   return { proc, address: /node ready (\S+)/.exec(proc.output())![1]! };
@@ -85,13 +90,13 @@ describe('failover: a node SIGKILLed under load', () => {
   }, 90000);
 });
 
-describe('connection pool', () => {
+describe.each(['tcp', 'http'])('connection pool (%s)', (transport) => {
   it('a server restarted on the same port does not leave the client on dead sockets', async () => {
     const port = await freePort();
     const address = `127.0.0.1:${port}`;
-    let node = await startNode(address);
+    let node = await startNode(address, transport);
     const client = new MicroClient(
-      resolveOptions({ env: false, client: { address, retries: 0 } }),
+      resolveOptions({ env: false, transport: createTransport(transport), client: { address, retries: 0 } }),
       'greeter',
     );
     try {
@@ -100,7 +105,7 @@ describe('connection pool', () => {
         Array.from({ length: 8 }, () => client.call('greeter', 'Greeter.Hello', { name: 'warm' })),
       );
       await node.proc.stop('SIGKILL');
-      node = await startNode(address);
+      node = await startNode(address, transport);
       // Even with no retries allowed, no call may be sent down a socket of the dead process.
       const replies = await Promise.all(
         Array.from({ length: 8 }, () =>

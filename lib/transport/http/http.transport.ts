@@ -3,7 +3,7 @@
  * nest-micro service and the other way round, unary calls and streams (go-micro's `Micro-Stream`
  * framing, a connection per stream; see http.accept.ts).
  */
-import { Agent } from 'node:http';
+import { Pool } from 'undici';
 import type { AddressInfo, Socket } from 'node:net';
 import type {
   Acceptor,
@@ -26,18 +26,9 @@ export interface HttpTransportOptions {
 
 export class HttpTransport implements Transport {
   readonly name: string = 'http';
-  private readonly agent: Agent;
-  private readonly clients = new Map<string, HttpTransportClient>();
+  private readonly clients = new Map<string, { client: HttpTransportClient; pool: Pool }>();
 
-  constructor(options: HttpTransportOptions = {}) {
-    this.agent = new Agent({
-      keepAlive: true,
-      maxSockets: options.poolSize ?? 100,
-      maxFreeSockets: options.poolSize ?? 100,
-      timeout: options.poolTTL ?? 60_000,
-      scheduling: 'lifo',
-    });
-  }
+  constructor(private readonly options: HttpTransportOptions = {}) {}
 
   async listen(address: string, acceptor: Acceptor, options: ListenOptions = {}): Promise<Listener> {
     const http = createHttpAcceptor(acceptor, options);
@@ -79,16 +70,24 @@ export class HttpTransport implements Transport {
   }
 
   dial(address: string, _options?: DialOptions): TransportClient {
-    let client = this.clients.get(address);
-    if (!client) {
-      client = new HttpTransportClient(address, this.agent);
-      this.clients.set(address, client);
+    let entry = this.clients.get(address);
+    if (!entry) {
+      const { host, port } = splitAddress(address);
+      const pool = new Pool(`http://${joinAddress(host || '127.0.0.1', port)}`, {
+        connections: this.options.poolSize ?? 100,
+        keepAliveTimeout: this.options.poolTTL ?? 60_000,
+        keepAliveMaxTimeout: this.options.poolTTL ?? 60_000,
+        pipelining: 1,
+      });
+      entry = { client: new HttpTransportClient(address, pool), pool };
+      this.clients.set(address, entry);
     }
-    return client;
+    return entry.client;
   }
 
   async close(): Promise<void> {
-    this.agent.destroy();
+    const pools = [...this.clients.values()].map((e) => e.pool);
     this.clients.clear();
+    await Promise.allSettled(pools.map((p) => p.destroy()));
   }
 }

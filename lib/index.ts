@@ -9,7 +9,7 @@ export * from './decorators/index.js';
 export { MicroServer } from './server/micro.server.js';
 export { MicroContext } from './server/micro-context.js';
 export { MicroExceptionFilter } from './server/micro-exception.filter.js';
-export { currentCallContext } from './server/call-scope.js';
+export { currentCallContext, enableCallScope } from './server/call-scope.js';
 export { MicroClient, type PublishCallOptions, type ServicePattern } from './client/micro.client.js';
 export * from './client/call-options.js';
 export * from './registry/index.js';

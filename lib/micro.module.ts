@@ -21,6 +21,7 @@ import { MicroHealth } from './health/micro.health.js';
 import { MicroLifecycle } from './micro.lifecycle.js';
 import { resolveOptions, type MicroOptions, type ResolvedOptions } from './options.js';
 import { MicroExceptionFilter } from './server/micro-exception.filter.js';
+import { enableCallScope } from './server/call-scope.js';
 import { MicroServer } from './server/micro.server.js';
 
 export interface MicroModuleAsyncOptions extends Pick<ModuleMetadata, 'imports'> {
@@ -81,6 +82,7 @@ export class MicroModule {
   }
 
   static registerClients(clients: MicroClientRegistration[]): DynamicModule {
+    enableCallScope(); // handlers of this app may call out: let them inherit deadlines
     const providers: Provider[] = clients.map((c) => ({
       provide: c.name,
       inject: [MicroClient],
@@ -90,6 +92,7 @@ export class MicroModule {
   }
 
   static registerClientsAsync(clients: MicroClientAsyncRegistration[]): DynamicModule {
+    enableCallScope();
     const providers: Provider[] = clients.map((c) => ({
       provide: c.name,
       inject: [MicroClient, ...(c.inject ?? [])],

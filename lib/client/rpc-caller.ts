@@ -12,7 +12,7 @@ import { HEADER, msToTimeoutHeader } from '../metadata/headers.js';
 import type { ResolvedOptions } from '../options.js';
 import type { Node } from '../registry/registry.js';
 import type { Next } from '../selector/selector.js';
-import { currentCallContext } from '../server/call-scope.js';
+import { currentCallContext, enableCallScope } from '../server/call-scope.js';
 import type { Header, Message } from '../transport/transport.js';
 import {
   mergeCallOptions,
@@ -22,6 +22,7 @@ import {
   type CallFn,
   type ClientCallOptions,
 } from './call-options.js';
+import { requestHeader } from './request-header.js';
 import { TransportChoice } from './transport-choice.js';
 
 const CLIENT_ID = 'go.micro.client';
@@ -51,6 +52,7 @@ export class RpcCaller {
     data: unknown,
     callOptions?: Partial<ClientCallOptions>,
   ): Promise<T> {
+    enableCallScope();
     let options: ClientCallOptions;
     try {
       options = this.merged(callOptions);
@@ -90,7 +92,7 @@ export class RpcCaller {
       const deadline = this.deadline(o.timeout, service, endpoint);
       const codec = this.codecs.get(o.contentType);
       const id = nextId();
-      const header = this.header(service, endpoint, id, codec, o);
+      const header = requestHeader(service, endpoint, id, codec.contentType, o.metadata);
       const body = codec.encodeRequest({ id, endpoint }, data, o.protobuf?.request);
       const attempts = new Attempts(
         this,
@@ -145,20 +147,6 @@ export class RpcCaller {
     if (inherited === undefined || inherited >= own) return own;
     if (inherited <= Date.now()) throw budgetSpent(service, endpoint, timeout, true);
     return inherited;
-  }
-
-  private header(service: string, endpoint: string, id: string, codec: Codec, o: ClientCallOptions): Header {
-    const header: Header = {};
-    if (o.metadata)
-      for (const [k, v] of Object.entries(o.metadata))
-        if (v !== undefined) header[k.toLowerCase()] = String(v);
-    header[HEADER.contentType] = codec.contentType;
-    header[HEADER.accept] = codec.contentType;
-    header[HEADER.id] = id;
-    header[HEADER.service] = service;
-    header[HEADER.endpoint] = endpoint;
-    header[HEADER.method] = endpoint;
-    return header;
   }
 
   mark(service: string, node: Node, error: MicroError | null, started: number): void {

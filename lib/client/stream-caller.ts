@@ -13,13 +13,14 @@ import { MicroError } from '../errors/micro-error.js';
 import { HEADER, msToTimeoutHeader } from '../metadata/headers.js';
 import type { ResolvedOptions } from '../options.js';
 import type { Node } from '../registry/registry.js';
-import { currentCallContext } from '../server/call-scope.js';
+import { currentCallContext, enableCallScope } from '../server/call-scope.js';
 import { MicroStream, type StreamHandle, type StreamSink } from '../streaming/micro-stream.js';
 import { Outbound, type Source } from '../streaming/outbound.js';
 import { canPause, classify, DEFAULT_MAX_BUFFERED } from '../streaming/stream-wire.js';
 import type { Header, Message, Socket } from '../transport/transport.js';
 import type { ClientCallOptions } from './call-options.js';
 import type { RpcCaller } from './rpc-caller.js';
+import { requestHeader } from './request-header.js';
 
 const CLIENT_ID = 'go.micro.client';
 const EMPTY: Buffer = Buffer.alloc(0);
@@ -49,6 +50,7 @@ export class StreamCaller {
   ) {}
 
   stream<T>(service: string, endpoint: string, requests: Source, options: StreamCallOptions): MicroStream<T> {
+    enableCallScope();
     return new MicroStream<T>((sink) => {
       const call = new StreamCall<T>(this, service, endpoint, requests, options, sink);
       call.start();
@@ -157,12 +159,12 @@ class StreamCall<T> implements StreamHandle {
     const schema = this.o.protobuf;
     socket.onMessage((message) => this.receive(codec, message, schema?.response));
     socket.onEnd((error) => (error ? this.fail(error) : this.complete()));
-    const requestHeader: Header = { [HEADER.contentType]: codec.contentType };
+    const messageHeader: Header = { [HEADER.contentType]: codec.contentType };
     this.outbound = new Outbound(
       socket,
       {
         encode: (value) => ({
-          header: requestHeader,
+          header: messageHeader,
           body: codec.encodeRequest({ id, endpoint: this.endpoint }, value, schema?.request),
         }),
         done: (error) => (error === undefined ? socket.end() : this.fail(error, true)),
@@ -224,17 +226,7 @@ class StreamCall<T> implements StreamHandle {
   }
 
   private header(codec: Codec, id: string, timeout: number | undefined): Header {
-    const header: Header = {};
-    const o = this.o;
-    if (o.metadata)
-      for (const [k, v] of Object.entries(o.metadata))
-        if (v !== undefined) header[k.toLowerCase()] = String(v);
-    header[HEADER.contentType] = codec.contentType;
-    header[HEADER.accept] = codec.contentType;
-    header[HEADER.id] = id;
-    header[HEADER.service] = this.service;
-    header[HEADER.endpoint] = this.endpoint;
-    header[HEADER.method] = this.endpoint;
+    const header = requestHeader(this.service, this.endpoint, id, codec.contentType, this.o.metadata);
     header[HEADER.stream] = this.owner.nextStreamId();
     if (timeout !== undefined) header[HEADER.timeout] = msToTimeoutHeader(timeout);
     return header;

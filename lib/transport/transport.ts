@@ -108,3 +108,9 @@ export function splitAddress(address: string): { host: string; port: number } {
 export function joinAddress(host: string, port: number): string {
   return host.includes(':') ? `[${host}]:${port}` : `${host}:${port}`;
 }
+
+/** A socket end as "host:port" (IPv4-mapped IPv6 shown as IPv4); "" when unknown. */
+export function socketAddress(host: string | undefined, port: number | undefined): string {
+  if (!host) return '';
+  return joinAddress(host.startsWith('::ffff:') ? host.slice(7) : host, port ?? 0);
+}

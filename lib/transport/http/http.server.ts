@@ -8,7 +8,7 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { MicroError } from '../../errors/micro-error.js';
 import { HEADER } from '../../metadata/headers.js';
-import type { Acceptor, ListenOptions, Message, Peer } from '../transport.js';
+import { socketAddress, type Acceptor, type ListenOptions, type Message, type Peer } from '../transport.js';
 import { fromHttpHeaders, toHttpHeaders } from './http.headers.js';
 
 export const DEFAULT_MAX_BODY = 4 * 1024 * 1024;
@@ -67,8 +67,8 @@ function handle(acceptor: Acceptor, maxBody: number, req: IncomingMessage, res: 
     if (refused) return;
     const body = chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks, size);
     const peer: Peer = {
-      local: address(req.socket.localAddress, req.socket.localPort),
-      remote: address(req.socket.remoteAddress, req.socket.remotePort),
+      local: socketAddress(req.socket.localAddress, req.socket.localPort),
+      remote: socketAddress(req.socket.remoteAddress, req.socket.remotePort),
     };
     let replied = false;
     try {
@@ -105,10 +105,4 @@ function refuse(res: ServerResponse, error: MicroError, status: number, close = 
 
 function tooLarge(maxBody: number): MicroError {
   return MicroError.payloadTooLarge(SERVER_ID, `request body exceeds the limit of ${maxBody} bytes`);
-}
-
-function address(host: string | undefined, port: number | undefined): string {
-  if (!host) return '';
-  const h = host.startsWith('::ffff:') ? host.slice(7) : host;
-  return h.includes(':') ? `[${h}]:${port}` : `${h}:${port}`;
 }

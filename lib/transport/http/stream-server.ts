@@ -11,7 +11,7 @@ import type { Socket as NetSocket } from 'node:net';
 import { MicroError } from '../../errors/micro-error.js';
 import { canonicalHeader, HEADER } from '../../metadata/headers.js';
 import { EOS, errorMessage } from '../../streaming/stream-wire.js';
-import type { Acceptor, Message } from '../transport.js';
+import { socketAddress, type Acceptor, type Message } from '../transport.js';
 import { head, Http1Parser, type Parsed } from './http1-parser.js';
 import { cancelled, HttpStreamSocket, type StreamLink } from './stream-socket.js';
 
@@ -32,8 +32,8 @@ export class HttpStreamServerConnection implements StreamLink {
     maxBody: number,
     private readonly onGone: (connection: HttpStreamServerConnection) => void,
   ) {
-    this.local = hostPort(socket.localAddress, socket.localPort);
-    this.remote = hostPort(socket.remoteAddress, socket.remotePort);
+    this.local = socketAddress(socket.localAddress, socket.localPort);
+    this.remote = socketAddress(socket.remoteAddress, socket.remotePort);
     this.parser = new Http1Parser('request', maxBody, (message) => this.onRequest(message));
     socket.setNoDelay(true);
     socket.on('data', (data: Buffer) => this.push(data));
@@ -151,10 +151,4 @@ export class HttpStreamServerConnection implements StreamLink {
     this.streams.clear();
     this.onGone(this);
   }
-}
-
-function hostPort(host: string | undefined, port: number | undefined): string {
-  if (!host) return '';
-  const h = host.startsWith('::ffff:') ? host.slice(7) : host;
-  return h.includes(':') ? `[${h}]:${port}` : `${h}:${port}`;
 }

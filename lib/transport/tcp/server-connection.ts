@@ -6,7 +6,7 @@
  */
 import type { Socket as NetSocket } from 'node:net';
 import { MicroError } from '../../errors/micro-error.js';
-import type { Acceptor, Message, Peer, Reply } from '../transport.js';
+import { socketAddress, type Acceptor, type Message, type Peer, type Reply } from '../transport.js';
 import { frameTooLarge, fromResetPayload, headerTooLong } from './errors.js';
 import { FRAME_TOO_LARGE, FrameWriter } from './frame-writer.js';
 import { FrameParser, type ParseError } from './frame-parser.js';
@@ -51,8 +51,8 @@ export class ServerConnection implements StreamHost {
     private readonly limits: ServerLimits,
     private readonly onGone: (connection: ServerConnection) => void,
   ) {
-    this.local = hostPort(socket.localAddress, socket.localPort);
-    this.remote = hostPort(socket.remoteAddress, socket.remotePort);
+    this.local = socketAddress(socket.localAddress, socket.localPort);
+    this.remote = socketAddress(socket.remoteAddress, socket.remotePort);
     this.peer = { local: this.local, remote: this.remote };
     this.writer = new FrameWriter(socket, Infinity);
     this.parser = new FrameParser(
@@ -263,10 +263,4 @@ export class ServerConnection implements StreamHost {
     this.streams.clear();
     this.onGone(this);
   }
-}
-
-function hostPort(host: string | undefined, port: number | undefined): string {
-  if (!host) return '';
-  const h = host.startsWith('::ffff:') ? host.slice(7) : host;
-  return h.includes(':') ? `[${h}]:${port}` : `${h}:${port}`;
 }

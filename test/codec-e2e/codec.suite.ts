@@ -6,8 +6,7 @@
  */
 import 'reflect-metadata';
 import { request } from 'node:http';
-import { Module, type INestApplication, type INestMicroservice } from '@nestjs/common';
-import { Test } from '@nestjs/testing';
+import { Module } from '@nestjs/common';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   createTransport,
@@ -18,11 +17,11 @@ import {
   MicroClient,
   MicroError,
   MicroModule,
-  MicroServer,
   type Codec,
 } from '../../lib/index.js';
 import { GreeterController, GreeterProto } from '../../sample/greeter.controller.js';
 import { CodecController } from './codec.fixture.js';
+import { closePair, startPair, type AppPair } from '../support/apps.js';
 
 /** A codec only the caller knows (JSON under another type): the server must refuse it with a 415. */
 const json = new JsonCodec();
@@ -96,8 +95,6 @@ export function codecSuite(transport: 'http' | 'tcp'): void {
   })
   class CallerModule {}
 
-  let service: INestMicroservice;
-  let caller: INestApplication;
   let client: MicroClient;
   let address: string;
 
@@ -116,21 +113,15 @@ export function codecSuite(transport: 'http' | 'tcp'): void {
       req.end(body);
     });
   }
+  let pair: AppPair | undefined;
+
   beforeAll(async () => {
-    const serviceRef = await Test.createTestingModule({ imports: [ServiceModule] }).compile();
-    service = serviceRef.createNestMicroservice(MicroServer.fromModule());
-    await service.listen();
-    address = service.get(MicroServer).address!;
-    const callerRef = await Test.createTestingModule({ imports: [CallerModule] }).compile();
-    caller = callerRef.createNestApplication({ logger: false });
-    await caller.init();
-    client = caller.get(MicroClient);
+    pair = await startPair(ServiceModule, CallerModule, false);
+    address = pair.address;
+    client = pair.caller.get(MicroClient);
   });
 
-  afterAll(async () => {
-    await caller?.close();
-    await service?.close();
-  });
+  afterAll(() => closePair(pair));
 
   describe(`codecs through a live server over the ${transport} transport`, () => {
     it('the sample greeter answers in JSON and in protobuf alike', async () => {

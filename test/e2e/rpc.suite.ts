@@ -4,7 +4,7 @@
  */
 import 'reflect-metadata';
 import { request } from 'node:http';
-import { Module, type INestApplication, type INestMicroservice } from '@nestjs/common';
+import { Module } from '@nestjs/common';
 import { Test } from '@nestjs/testing';
 import { firstValueFrom } from 'rxjs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -17,6 +17,7 @@ import {
   MicroServer,
   createTransport,
 } from '../../lib/index.js';
+import { closePair, startPair, type AppPair } from '../support/apps.js';
 import { waitFor } from '../support/processes.js';
 import { GreeterController, received, RequireUserGuard, ShoutInterceptor } from './greeter.fixture.js';
 
@@ -57,8 +58,6 @@ export function rpcSuite(transport: 'http' | 'tcp'): void {
   })
   class CallerModule {}
 
-  let service: INestMicroservice;
-  let caller: INestApplication;
   let client: MicroClient;
   let address: string;
 
@@ -87,21 +86,15 @@ export function rpcSuite(transport: 'http' | 'tcp'): void {
     Timeout: '5000000000',
   });
 
+  let pair: AppPair | undefined;
+
   beforeAll(async () => {
-    const serviceRef = await Test.createTestingModule({ imports: [greeterModule()] }).compile();
-    service = serviceRef.createNestMicroservice(MicroServer.fromModule());
-    await service.listen();
-    address = service.get(MicroServer).address!;
-    const callerRef = await Test.createTestingModule({ imports: [CallerModule] }).compile();
-    caller = callerRef.createNestApplication();
-    await caller.init();
-    client = caller.get<MicroClient>('GREETER');
+    pair = await startPair(greeterModule(), CallerModule);
+    address = pair.address;
+    client = pair.caller.get<MicroClient>('GREETER');
   });
 
-  afterAll(async () => {
-    await caller?.close();
-    await service?.close();
-  });
+  afterAll(() => closePair(pair));
 
   describe(`RPC between two Nest apps over the ${transport} transport`, () => {
     it('registers the node with go-micro node metadata and named endpoints', async () => {

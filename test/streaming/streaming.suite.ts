@@ -3,8 +3,7 @@
  * and a caller app, found through a shared memory registry.
  */
 import 'reflect-metadata';
-import { Module, type INestApplication, type INestMicroservice } from '@nestjs/common';
-import { Test } from '@nestjs/testing';
+import { Module, type INestApplication } from '@nestjs/common';
 import { from, lastValueFrom, Observable, range, map, toArray, take, firstValueFrom } from 'rxjs';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import {
@@ -14,8 +13,8 @@ import {
   MicroClient,
   MicroError,
   MicroModule,
-  MicroServer,
 } from '../../lib/index.js';
+import { closePair, startPair, type AppPair } from '../support/apps.js';
 import { waitFor } from '../support/processes.js';
 import { ChatController, stats, TagInterceptor } from './chat.fixture.js';
 
@@ -62,24 +61,18 @@ export function streamingSuite(transport: 'http' | 'tcp'): void {
   })
   class CallerModule {}
 
-  let service: INestMicroservice;
   let caller: INestApplication;
   let client: MicroClient;
 
+  let pair: AppPair | undefined;
+
   beforeAll(async () => {
-    const serviceRef = await Test.createTestingModule({ imports: [ChatModule] }).compile();
-    service = serviceRef.createNestMicroservice(MicroServer.fromModule());
-    await service.listen();
-    const callerRef = await Test.createTestingModule({ imports: [CallerModule] }).compile();
-    caller = callerRef.createNestApplication();
-    await caller.init();
-    client = caller.get<MicroClient>('CHAT');
+    pair = await startPair(ChatModule, CallerModule);
+    caller = pair.caller;
+    client = pair.caller.get<MicroClient>('CHAT');
   });
 
-  afterAll(async () => {
-    await caller?.close();
-    await service?.close();
-  });
+  afterAll(() => closePair(pair));
 
   beforeEach(() => stats.reset());
 

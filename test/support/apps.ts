@@ -1,0 +1,33 @@
+/**
+ * Two Nest apps for e2e suites: a service (a microservice on MicroServer) and a caller (an HTTP
+ * app context holding clients), started in that order and closed in reverse.
+ */
+import type { INestApplication, INestMicroservice, LogLevel, Type } from '@nestjs/common';
+import { Test } from '@nestjs/testing';
+import { MicroServer } from '../../lib/index.js';
+
+export interface AppPair {
+  service: INestMicroservice;
+  caller: INestApplication;
+  /** The service's bound listen address. */
+  address: string;
+}
+
+export async function startPair(
+  serviceModule: Type<unknown>,
+  callerModule: Type<unknown>,
+  logger: LogLevel[] | false = ['error', 'warn'],
+): Promise<AppPair> {
+  const serviceRef = await Test.createTestingModule({ imports: [serviceModule] }).compile();
+  const service = serviceRef.createNestMicroservice({ ...MicroServer.fromModule(), logger });
+  await service.listen();
+  const callerRef = await Test.createTestingModule({ imports: [callerModule] }).compile();
+  const caller = callerRef.createNestApplication({ logger });
+  await caller.init();
+  return { service, caller, address: service.get(MicroServer).address! };
+}
+
+export async function closePair(pair: AppPair | undefined): Promise<void> {
+  await pair?.caller.close();
+  await pair?.service.close();
+}

@@ -6,6 +6,7 @@
  * - A stream is a `Socket`: both sides send any number of messages until each ends its side.
  * Header keys are lower-case inside nest-micro; transports canonicalise them on the wire as needed.
  */
+import type { Server } from 'node:net';
 import type { MicroError } from '../errors/micro-error.js';
 
 export type Header = Record<string, string>;
@@ -113,4 +114,16 @@ export function joinAddress(host: string, port: number): string {
 export function socketAddress(host: string | undefined, port: number | undefined): string {
   if (!host) return '';
   return joinAddress(host.startsWith('::ffff:') ? host.slice(7) : host, port ?? 0);
+}
+
+/** Binds `server` to "host:port" (empty host: every interface); rejects on EADDRINUSE and the like. */
+export function listenOn(server: Server, address: string): Promise<void> {
+  const { host, port } = splitAddress(address);
+  return new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(port, host || undefined, () => {
+      server.off('error', reject);
+      resolve();
+    });
+  });
 }

@@ -13,7 +13,7 @@ import type {
   Transport,
   TransportClient,
 } from '../transport.js';
-import { joinAddress, splitAddress } from '../transport.js';
+import { joinAddress, listenOn, splitAddress } from '../transport.js';
 import { HttpTransportClient } from './http.client.js';
 import { createHttpAcceptor } from './http.accept.js';
 
@@ -42,14 +42,7 @@ export class HttpTransport implements Transport {
         serveHttp!.call(server, s);
       }),
     );
-    const { host, port } = splitAddress(address);
-    await new Promise<void>((resolve, reject) => {
-      server.once('error', reject);
-      server.listen(port, host || undefined, () => {
-        server.off('error', reject);
-        resolve();
-      });
-    });
+    await listenOn(server, address);
     const bound = server.address() as AddressInfo;
     return {
       address: joinAddress(bound.address, bound.port),

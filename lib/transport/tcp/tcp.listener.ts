@@ -9,7 +9,7 @@ import { createServer as createNetServer, type AddressInfo, type Server, type So
 import { createServer as createTlsServer } from 'node:tls';
 import { createHttpAcceptor } from '../http/http.accept.js';
 import type { Acceptor, Listener, ListenOptions } from '../transport.js';
-import { joinAddress, splitAddress } from '../transport.js';
+import { joinAddress, listenOn } from '../transport.js';
 import { DEFAULT_MAX_BODY, HEADER_ROOM } from './protocol.js';
 import { ServerConnection } from './server-connection.js';
 import { sniff } from './sniff.js';
@@ -62,14 +62,7 @@ export async function listenTcp(
         /* a failed handshake concerns that connection only */
       })
     : createNetServer({ noDelay: true }, accept);
-  const { host, port } = splitAddress(address);
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(port, host || undefined, () => {
-      server.off('error', reject);
-      resolve();
-    });
-  });
+  await listenOn(server, address);
   server.on('error', () => {
     /* accept errors (EMFILE…) must not crash the process */
   });

@@ -15,6 +15,9 @@ import type { Service } from '../lib/registry/registry.js';
 import { RegistrySelector } from '../lib/selector/registry.selector.js';
 import { REQUEST } from './load.js';
 import { GreeterProto } from './peers/greeter.proto.js';
+import { benchService } from './services.js';
+
+const TCP_NODE = { transport: 'tcp', protocol: 'mucp' };
 
 export interface MicroResult {
   /** select+next+mark+encode+decode, JSON, µs per call. */
@@ -26,20 +29,6 @@ export interface MicroResult {
   codecJson: number;
   /** select+next+mark with 1,000 services × 10 nodes in the cache. */
   select1000x10: number;
-}
-
-function service(name: string, nodes: number): Service {
-  return {
-    name,
-    version: 'latest',
-    metadata: {},
-    endpoints: [{ name: 'Greeter.Hello', metadata: {} }],
-    nodes: Array.from({ length: nodes }, (_, i) => ({
-      id: `${name}-${i}`,
-      address: `127.0.${i >> 8}.${i & 255}:8080`,
-      metadata: { transport: 'tcp', protocol: 'mucp' },
-    })),
-  };
 }
 
 async function cachedSelector(services: Service[]): Promise<RegistrySelector> {
@@ -69,9 +58,9 @@ async function best(iterations: number, fn: (i: number) => Promise<void> | void)
 }
 
 export async function runMicro(iterations = 100_000): Promise<MicroResult> {
-  const one = await cachedSelector([service('greeter', 1)]);
+  const one = await cachedSelector([benchService('greeter', 1, TCP_NODE)]);
   const names = Array.from({ length: 1_000 }, (_, i) => `svc-${i}`);
-  const big = await cachedSelector(names.map((n) => service(n, 10)));
+  const big = await cachedSelector(names.map((n) => benchService(n, 10, TCP_NODE)));
   const json = new JsonCodec();
   const proto = new ProtoCodec();
   const replies = new Map<Codec, Buffer>([

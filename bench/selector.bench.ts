@@ -7,20 +7,7 @@
  */
 import type { Node, Registry, Service } from '../lib/registry/registry.js';
 import { RegistrySelector, strategies, type Strategy, type StrategyFunction } from '../lib/selector/index.js';
-
-function makeService(name: string, nodes: number): Service {
-  return {
-    name,
-    version: 'latest',
-    metadata: {},
-    endpoints: [{ name: 'Greeter.Hello', metadata: {} }],
-    nodes: Array.from({ length: nodes }, (_, i) => ({
-      id: `${name}-${i}`,
-      address: `10.0.${i >> 8}.${i & 255}:8080`,
-      metadata: {},
-    })),
-  };
-}
+import { benchService } from './services.js';
 
 class CachedRegistry implements Registry {
   readonly name = 'bench';
@@ -69,9 +56,9 @@ const all: Array<[string, Strategy]> = [
   ['function (go-micro form)', goMicroRandom],
 ];
 
-const small = new CachedRegistry([makeService('greeter', 3)]);
+const small = new CachedRegistry([benchService('greeter', 3)]);
 const bigNames = Array.from({ length: 1_000 }, (_, i) => `svc-${i}`);
-const big = new CachedRegistry(bigNames.map((n) => makeService(n, 10)));
+const big = new CachedRegistry(bigNames.map((n) => benchService(n, 10)));
 
 async function lookupOnly(registry: Registry, names: string[], iterations: number): Promise<number> {
   const start = process.hrtime.bigint();

@@ -57,6 +57,7 @@ async function deliver(
     contentType,
     topic,
     ack: () => event.ack(),
+    attempt: event.attempt,
   });
   host.track(+1);
   try {

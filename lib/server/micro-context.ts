@@ -20,6 +20,8 @@ export interface MicroContextInit {
   topic?: string;
   /** Acknowledges a broker event (subscribers with `ack: 'manual'`). */
   ack?: () => Promise<void>;
+  /** Delivery attempt of a broker event, 1 for the first (brokers that track it). */
+  attempt?: number;
 }
 
 export class MicroContext extends BaseRpcContext<[MicroContextInit]> {
@@ -69,6 +71,11 @@ export class MicroContext extends BaseRpcContext<[MicroContextInit]> {
   /** Acknowledges the broker message being handled (subscribers with `ack: 'manual'`). */
   async ack(): Promise<void> {
     await this.init.ack?.();
+  }
+
+  /** Which delivery of a broker event this is (1 = first); undefined where the broker does not say. */
+  getAttempt(): number | undefined {
+    return this.init.attempt;
   }
 
   getDeadline(): number | undefined {

@@ -99,6 +99,7 @@ export class RedisBroker implements Broker {
     subscriber.on('messageBuffer', (channel: Buffer, payload: Buffer) =>
       this.dispatch(channel.toString(), payload),
     );
+    subscriber.on('ready', () => this.resubscribe(subscriber));
     try {
       await Promise.all([command.connect(), subscriber.connect()]);
     } catch (error) {
@@ -214,6 +215,17 @@ export class RedisBroker implements Broker {
         if (this.consumers.delete(consumer)) await consumer.stop();
       },
     };
+  }
+
+  /** After a reconnect: subscribe again to every channel in use; a failure waits for the next 'ready'. */
+  private resubscribe(subscriber: Redis): void {
+    const channels = [...this.channels.keys()];
+    if (channels.length === 0) return;
+    subscriber.subscribe(...channels).catch((error: unknown) => {
+      this.logger.warn(
+        `re-subscribing ${channels.length} channel(s) failed, retrying on reconnect: ${errorText(error)}`,
+      );
+    });
   }
 
   private dispatch(channel: string, payload: Buffer): void {

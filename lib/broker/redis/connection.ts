@@ -1,7 +1,7 @@
 /**
  * ioredis connections for the Redis broker, one per role: `command` (publish, ack, claim; fails fast
  * while Redis is down), `reader` (one per queue subscription, for blocking XREADGROUP; waits out
- * outages) and `subscriber` (Pub/Sub; ioredis re-subscribes after a reconnect). All reconnect with
+ * outages) and `subscriber` (Pub/Sub; the broker re-subscribes after a reconnect). All reconnect with
  * a capped backoff. Also the mapping of Redis failures onto MicroErrors.
  */
 import { Redis, type RedisOptions } from 'ioredis';
@@ -20,6 +20,11 @@ export function createConnection(options: ResolvedRedisOptions, role: Connection
     enableOfflineQueue: role !== 'command',
     maxRetriesPerRequest: null,
   };
+  if (role === 'subscriber') {
+    // The broker re-subscribes itself on 'ready' (with its errors handled): ioredis's own
+    // re-subscription leaves a rejected promise nobody observes when the link drops again meanwhile.
+    redisOptions.autoResubscribe = false;
+  }
   if (role === 'command') {
     // A command caught by a connection loss is failed, not silently re-sent later.
     redisOptions.autoResendUnfulfilledCommands = false;

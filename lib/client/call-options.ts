@@ -75,22 +75,32 @@ export const DEFAULT_CALL_OPTIONS: ClientCallOptions = {
   backoff: (attempt) => Math.min(1_000, 25 * 2 ** (attempt - 1)),
 };
 
+/**
+ * `over` laid on `base` by the one rule every layer follows: metadata merges key by key; filters and
+ * wrappers compose (base's first); any other option given replaces the base's.
+ */
+export function layerCallOptions<T extends Partial<ClientCallOptions>>(
+  base: T,
+  over: Partial<ClientCallOptions> | undefined,
+): T {
+  if (!over) return base;
+  const merged = { ...base } as Partial<ClientCallOptions>;
+  for (const [key, value] of Object.entries(over)) {
+    if (value === undefined) continue;
+    if (key === 'metadata') merged.metadata = { ...merged.metadata, ...(value as MetadataInit) };
+    else if (key === 'filters') merged.filters = [...(merged.filters ?? []), ...(value as Filter[])];
+    else if (key === 'wrappers') merged.wrappers = [...(merged.wrappers ?? []), ...(value as CallWrapper[])];
+    else if (key === 'attemptWrappers') {
+      merged.attemptWrappers = [...(merged.attemptWrappers ?? []), ...(value as AttemptWrapper[])];
+    } else (merged as Record<string, unknown>)[key] = value;
+  }
+  return merged as T;
+}
+
 export function mergeCallOptions(
   ...layers: Array<Partial<ClientCallOptions> | undefined>
 ): ClientCallOptions {
-  const merged: ClientCallOptions = { ...DEFAULT_CALL_OPTIONS };
-  for (const layer of layers) {
-    if (!layer) continue;
-    for (const [key, value] of Object.entries(layer)) {
-      if (value === undefined) continue;
-      if (key === 'metadata') merged.metadata = { ...merged.metadata, ...(value as MetadataInit) };
-      else if (key === 'filters') merged.filters = [...(merged.filters ?? []), ...(value as Filter[])];
-      else if (key === 'wrappers')
-        merged.wrappers = [...(merged.wrappers ?? []), ...(value as CallWrapper[])];
-      else if (key === 'attemptWrappers') {
-        merged.attemptWrappers = [...(merged.attemptWrappers ?? []), ...(value as AttemptWrapper[])];
-      } else (merged as unknown as Record<string, unknown>)[key] = value;
-    }
-  }
-  return merged;
+  return layers.reduce<ClientCallOptions>((merged, layer) => layerCallOptions(merged, layer), {
+    ...DEFAULT_CALL_OPTIONS,
+  });
 }

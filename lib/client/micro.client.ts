@@ -13,7 +13,7 @@ import { MicroError } from '../errors/micro-error.js';
 import { HEADER } from '../metadata/headers.js';
 import type { MetadataInit } from '../metadata/metadata.js';
 import type { ResolvedOptions } from '../options.js';
-import type { ClientCallOptions } from './call-options.js';
+import { layerCallOptions, type ClientCallOptions } from './call-options.js';
 import { RpcCaller } from './rpc-caller.js';
 import { streamCallerFor, type StreamCallOptions } from './stream-caller.js';
 import type { MicroStream } from '../streaming/micro-stream.js';
@@ -48,15 +48,7 @@ export class MicroClient extends ClientProxy {
 
   /** A client sharing this one's connections, with other per-call defaults. */
   with(options: Partial<ClientCallOptions>): MicroClient {
-    const metadata = options.metadata
-      ? { ...this.defaults.metadata, ...options.metadata }
-      : this.defaults.metadata;
-    return new MicroClient(
-      this.options,
-      this.service,
-      { ...this.defaults, ...options, metadata },
-      this.caller,
-    );
+    return new MicroClient(this.options, this.service, layerCallOptions(this.defaults, options), this.caller);
   }
 
   /** An RPC by name: `call('greeter', 'Greeter.Hello', {name})`. */
@@ -66,14 +58,8 @@ export class MicroClient extends ClientProxy {
     data: unknown,
     options?: Partial<ClientCallOptions>,
   ): Promise<T> {
-    return this.caller.call<T>(
-      service,
-      endpoint,
-      data,
-      options
-        ? { ...this.defaults, ...options, metadata: { ...this.defaults.metadata, ...options.metadata } }
-        : this.defaults,
-    );
+    // without call options the frozen defaults go as they are (the caller reuses their merge)
+    return this.caller.call<T>(service, endpoint, data, layerCallOptions(this.defaults, options));
   }
 
   /**

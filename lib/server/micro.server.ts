@@ -53,10 +53,23 @@ export class MicroServer extends Server implements CustomTransportStrategy {
       codecs,
       invoker,
       handler: (endpoint) => this.messageHandlers.get(endpoint),
-      refusal: () =>
-        this.draining
-          ? MicroError.unavailable(options.name, `${options.name} is draining; retry on another node`, true)
-          : null,
+      refusal: () => {
+        if (this.draining) {
+          return MicroError.unavailable(
+            options.name,
+            `${options.name} is draining; retry on another node`,
+            true,
+          );
+        }
+        if (this.once?.taken) {
+          return MicroError.unavailable(
+            options.name,
+            `${options.name} is a function and has taken its call`,
+            true,
+          );
+        }
+        return null;
+      },
       track: (delta) => this.track(delta),
     };
   }

@@ -128,3 +128,28 @@ describe('health and graceful drain', () => {
     await b.close();
   });
 });
+
+describe('function mode', () => {
+  it('takes exactly one call; a second one is refused as retryable while the first is served', async () => {
+    const app = await start({
+      registry: new MemoryRegistry(),
+      broker: new MemoryBroker(),
+      propagationDelay: 0,
+    });
+    const server = app.get(MicroServer);
+    const served = server.serveOnce();
+    await app.listen();
+    const client = app.get(MicroClient);
+    const address = server.address!;
+    const first = client.call('slow', 'Slow.Wait', { tag: 'one' }, { address, retries: 0 });
+    while (SlowController.release.length === 0) await new Promise((r) => setTimeout(r, 5));
+    await expect(client.call('slow', 'Slow.Now', {}, { address, retries: 0 })).rejects.toMatchObject({
+      code: 503,
+      retryable: true,
+    });
+    SlowController.release.shift()!();
+    expect(await first).toEqual({ tag: 'one', pid: 'done' });
+    await served;
+    await app.close();
+  });
+});

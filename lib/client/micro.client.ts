@@ -92,12 +92,7 @@ export class MicroClient extends ClientProxy {
     // unary timeouts do not apply: a stream's deadline is only the one given here
     const { timeout: _moduleTimeout, ...moduleDefaults } = this.options.client;
     const { timeout: _clientTimeout, ...defaults } = this.defaults;
-    const merged = {
-      ...moduleDefaults,
-      ...defaults,
-      ...options,
-      metadata: { ...moduleDefaults.metadata, ...defaults.metadata, ...options?.metadata },
-    } as StreamCallOptions;
+    const merged = layerCallOptions(layerCallOptions(moduleDefaults, defaults), options) as StreamCallOptions;
     return streamCallerFor(this.caller, this.options).stream<T>(service, endpoint, requests, merged);
   }
 

@@ -1,3 +1,4 @@
+import { from } from 'rxjs';
 import { describe, expect, it } from 'vitest';
 import { MemoryRegistry, MicroClient, resolveOptions, type Filter, type Service } from '../../lib/index.js';
 
@@ -30,6 +31,14 @@ describe('call option layers (module → client → with() → call)', () => {
       .call('nobody', 'Nobody.Home', {}, { filters: [tag('call')], retries: 0, timeout: 200 })
       .catch(() => undefined);
     expect(seen).toEqual(['module', 'client', 'with', 'call']);
+    seen.length = 0;
+    await new Promise<void>((resolve) =>
+      client
+        .with({ filters: [tag('with')] })
+        .stream('nobody', 'Nobody.Talk', from([1]), { filters: [tag('stream')], timeout: 200 })
+        .subscribe({ error: () => resolve(), complete: () => resolve() }),
+    );
+    expect(seen).toEqual(['module', 'client', 'with', 'stream']);
     await client.options.transport.close();
   });
 });

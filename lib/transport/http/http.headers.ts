@@ -1,4 +1,10 @@
-/** Header conversion between node:http (lower-case, possibly repeated) and transport messages. */
+/**
+ * Header conversion between HTTP/1.1 (node:http, llhttp, undici: lower-case names, values as Latin-1
+ * strings) and transport messages (values as text). Values travel as raw UTF-8 bytes, as Go writes
+ * and reads them, so "5 €" and "é" cross the wire intact both ways; characters HTTP forbids in a
+ * value (CR, LF, other controls) become spaces, and names that are not HTTP tokens are left out,
+ * so no header can make a write throw.
+ */
 import type { IncomingHttpHeaders, OutgoingHttpHeaders } from 'node:http';
 import { canonicalHeader } from '../../metadata/headers.js';
 import type { Header } from '../transport.js';
@@ -22,7 +28,7 @@ export function fromHttpHeaders(headers: IncomingHttpHeaders): Header {
     // go-micro also accepts an `X-` prefixed duplicate of each Micro-* header.
     const name = key.startsWith('x-micro-') ? key.slice(2) : key;
     if (name !== key && out[name] !== undefined) continue;
-    out[name] = Array.isArray(value) ? value.join(', ') : value;
+    out[name] = headerValueIn(Array.isArray(value) ? value.join(', ') : value);
   }
   return out;
 }
@@ -30,9 +36,36 @@ export function fromHttpHeaders(headers: IncomingHttpHeaders): Header {
 export function toHttpHeaders(header: Header, bodyLength: number): OutgoingHttpHeaders {
   const out: OutgoingHttpHeaders = {};
   for (const key of Object.keys(header)) {
-    if (HTTP_ONLY.has(key)) continue;
-    out[canonicalHeader(key)] = header[key];
+    if (HTTP_ONLY.has(key) || !isToken(key)) continue;
+    out[canonicalHeader(key)] = headerValueOut(header[key]!);
   }
   out['Content-Length'] = bodyLength;
   return out;
+}
+
+const TOKEN = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/;
+const PLAIN = /^[\x20-\x7e\t]*$/;
+const CONTROL = /[\x00-\x08\x0a-\x1f\x7f]/g;
+const HIGH = /[\x80-\xff]/;
+const STRICT_UTF8 = new TextDecoder('utf-8', { fatal: true });
+
+/** A name HTTP/1.1 accepts as a header field name. */
+export function isToken(name: string): boolean {
+  return TOKEN.test(name);
+}
+
+/** A value as the Latin-1 string whose bytes are its UTF-8 encoding (what the HTTP writers send). */
+export function headerValueOut(value: string): string {
+  if (PLAIN.test(value)) return value;
+  return Buffer.from(value.replace(CONTROL, ' '), 'utf8').toString('latin1');
+}
+
+/** The text of a value the HTTP readers gave as Latin-1: UTF-8 when its bytes are valid UTF-8. */
+export function headerValueIn(value: string): string {
+  if (!HIGH.test(value)) return value;
+  try {
+    return STRICT_UTF8.decode(Buffer.from(value, 'latin1'));
+  } catch {
+    return value; // not UTF-8: a Latin-1 sender
+  }
 }

@@ -1,8 +1,9 @@
 /**
  * The server half of the HTTP transport: go-micro's mucp over HTTP/1.1. Each `POST` is one
  * unary call; the reply is a `200` whose headers carry the message header (an application error
- * travels as a `Micro-Error` header with an empty body). Bodies over `maxBodySize` are refused with
- * a 413 MicroError without being buffered. Exported separately so the TCP transport can hand
+ * travels as a `Micro-Error` header with an empty body). Refusals (405 for another method, 413 for
+ * a body over `maxBodySize`, which is never buffered) are 200s with the MicroError too, because
+ * go-micro's client reads `Micro-Error` only on a 200 and turns any other status into bare text. Exported separately so the TCP transport can hand
  * sniffed HTTP connections to the same server.
  */
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
@@ -32,21 +33,16 @@ export function createHttpServer(acceptor: Acceptor, options: ListenOptions = {}
 function handle(acceptor: Acceptor, maxBody: number, req: IncomingMessage, res: ServerResponse): void {
   const header = fromHttpHeaders(req.headers);
   if (req.method !== 'POST') {
-    return refuse(
-      res,
-      MicroError.methodNotAllowed(SERVER_ID, `method ${req.method} not allowed: use POST`),
-      405,
-    );
+    return refuse(res, MicroError.methodNotAllowed(SERVER_ID, `method ${req.method} not allowed: use POST`));
   }
   if (header[HEADER.stream] !== undefined) {
     return refuse(
       res,
       MicroError.methodNotAllowed(SERVER_ID, 'streaming is not served over this HTTP transport yet'),
-      200,
     );
   }
   const declared = Number(req.headers['content-length'] ?? 0);
-  if (declared > maxBody) return refuse(res, tooLarge(maxBody), 413, true);
+  if (declared > maxBody) return refuse(res, tooLarge(maxBody), true);
 
   const chunks: Buffer[] = [];
   let size = 0;
@@ -57,7 +53,7 @@ function handle(acceptor: Acceptor, maxBody: number, req: IncomingMessage, res: 
     if (size > maxBody) {
       refused = true;
       chunks.length = 0;
-      refuse(res, tooLarge(maxBody), 413, true);
+      refuse(res, tooLarge(maxBody), true);
       return;
     }
     chunks.push(chunk);
@@ -82,23 +78,31 @@ function handle(acceptor: Acceptor, maxBody: number, req: IncomingMessage, res: 
         peer,
       );
     } catch (error) {
-      if (!replied) refuse(res, MicroError.internalServerError(SERVER_ID, (error as Error).message), 200);
+      if (!replied) refuse(res, MicroError.internalServerError(SERVER_ID, (error as Error).message));
     }
   });
 }
 
 function reply(res: ServerResponse, message: Message): void {
   if (res.destroyed || res.headersSent) return;
-  res.writeHead(200, toHttpHeaders(message.header, message.body.length));
+  try {
+    res.writeHead(200, toHttpHeaders(message.header, message.body.length));
+  } catch (error) {
+    // toHttpHeaders makes every value writable; should node:http still refuse one, answer anyway
+    return refuse(
+      res,
+      MicroError.internalServerError(SERVER_ID, `reply not writable: ${(error as Error).message}`),
+    );
+  }
   res.end(message.body);
 }
 
 /** Answers with a Micro-Error header; `close` drops the connection (the unread body with it). */
-function refuse(res: ServerResponse, error: MicroError, status: number, close = false): void {
-  if (res.headersSent) return;
+function refuse(res: ServerResponse, error: MicroError, close = false): void {
+  if (res.headersSent || res.destroyed) return;
   const headers = toHttpHeaders({ [HEADER.error]: error.toString() }, 0);
   if (close) headers.Connection = 'close';
-  res.writeHead(status, headers);
+  res.writeHead(200, headers);
   res.end();
   if (close) res.once('finish', () => res.socket?.destroySoon?.());
 }

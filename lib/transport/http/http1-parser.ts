@@ -9,7 +9,7 @@ import { createRequire } from 'node:module';
 import type { IncomingHttpHeaders } from 'node:http';
 import { MicroError } from '../../errors/micro-error.js';
 import type { Header } from '../transport.js';
-import { fromHttpHeaders, HTTP_ONLY } from './http.headers.js';
+import { fromHttpHeaders, headerValueOut, HTTP_ONLY, isToken } from './http.headers.js';
 
 interface ParserBinding {
   initialize(type: number, resource: object, maxHeaderSize?: number, lenient?: number): void;
@@ -155,7 +155,10 @@ function valueOf(raw: string[], name: string): string | undefined {
   return undefined;
 }
 
-/** Serialises one message as an HTTP/1.1 head (canonical header names) plus Content-Length. */
+/**
+ * Serialises one message as an HTTP/1.1 head (canonical header names) plus Content-Length, as a
+ * Latin-1 string (values already UTF-8 bytes): write it with the 'latin1' encoding.
+ */
 export function head(
   startLine: string,
   header: Header,
@@ -164,9 +167,8 @@ export function head(
 ): string {
   let out = `${startLine}\r\n`;
   for (const key of Object.keys(header)) {
-    const value = header[key]!;
-    if (HTTP_ONLY.has(key) || /[\r\n]/.test(value) || /[\r\n:]/.test(key)) continue;
-    out += `${canonical(key)}: ${value}\r\n`;
+    if (HTTP_ONLY.has(key) || !isToken(key)) continue;
+    out += `${canonical(key)}: ${headerValueOut(header[key]!)}\r\n`;
   }
   return `${out}Content-Length: ${bodyLength}\r\n\r\n`;
 }

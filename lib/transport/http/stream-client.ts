@@ -82,7 +82,7 @@ class HttpStreamClientConnection implements StreamLink {
     if (this.socket.destroyed) return false;
     const header = { ...this.base, ...message.header };
     const start = `POST / HTTP/1.1\r\nHost: ${this.options.address}`;
-    this.socket.write(head(start, header, message.body.length, canonicalHeader));
+    this.socket.write(head(start, header, message.body.length, canonicalHeader), 'latin1');
     return message.body.length > 0 ? this.socket.write(message.body) : !this.socket.writableNeedDrain;
   }
 

@@ -70,7 +70,7 @@ export class HttpStreamServerConnection implements StreamLink {
   write(stream: HttpStreamSocket, message: Message): boolean {
     if (this.closed) return false;
     const header = { ...message.header, [HEADER.stream]: stream.id };
-    this.socket.write(head('HTTP/1.1 200 OK', header, message.body.length, canonicalHeader));
+    this.socket.write(head('HTTP/1.1 200 OK', header, message.body.length, canonicalHeader), 'latin1');
     return message.body.length > 0 ? this.socket.write(message.body) : !this.socket.writableNeedDrain;
   }
 
@@ -134,7 +134,7 @@ export class HttpStreamServerConnection implements StreamLink {
     if (this.closed) return;
     this.parser.close();
     const header = { [HEADER.error]: error.toString(), Connection: 'close' };
-    this.socket.end(head('HTTP/1.1 200 OK', header, 0, canonicalHeader));
+    this.socket.end(head('HTTP/1.1 200 OK', header, 0, canonicalHeader), 'latin1');
     this.socket.destroySoon();
   }
 

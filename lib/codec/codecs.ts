@@ -5,9 +5,16 @@
 import { MicroError } from '../errors/micro-error.js';
 import { mediaType, type Codec } from './codec.js';
 
+const PROTOBUF = 'application/protobuf';
+
 export class Codecs {
   private readonly byType = new Map<string, Codec>();
   readonly default: Codec;
+  /**
+   * The type a server reads a request or event without Content-Type as: application/protobuf, as a
+   * go-micro server does (server/rpc_codec.go DefaultContentType), when that codec is present.
+   */
+  readonly unlabelled: string;
 
   constructor(codecs: Codec[]) {
     if (codecs.length === 0) throw new Error('nest-micro: at least one codec is required');
@@ -17,6 +24,7 @@ export class Codecs {
         if (!this.byType.has(type)) this.byType.set(type, codec);
       }
     }
+    this.unlabelled = this.byType.has(PROTOBUF) ? PROTOBUF : this.default.contentType;
   }
 
   /** The codec for a Content-Type; an empty one means the default. */

@@ -3,6 +3,8 @@
  * written as Go's json.Encoder writes them — Go's escaping plus a trailing "\n" (turn it off with
  * `{ newline: false }`); bare messages (broker) as json.Marshal does, without the newline. Reading
  * accepts both. Parsing drops `__proto__` keys so a hostile body cannot reach a prototype.
+ * A reply with no value (a void handler) is `{}`, as a go-micro server writes its empty response
+ * struct: go-micro clients always decode the body and read an empty one as an EOF error.
  */
 import type { Codec, Decoded, RpcHeader } from './codec.js';
 import { encodeError, reason, type EncodeSide } from './codec-errors.js';
@@ -11,6 +13,7 @@ import { goJson, parseJson } from './go-json.js';
 export { parseJson } from './go-json.js';
 
 const EMPTY = Buffer.alloc(0);
+const EMPTY_OBJECT = Object.freeze({});
 
 export interface JsonCodecOptions {
   /** Write Go's trailing "\n" after requests and replies (default true, byte-for-byte with go-micro). */
@@ -36,7 +39,7 @@ export class JsonCodec implements Codec {
   }
 
   encodeResponse(_header: RpcHeader, body: unknown): Buffer {
-    return this.encode(body, 'response', this.newline);
+    return this.encode(body === undefined ? EMPTY_OBJECT : body, 'response', this.newline);
   }
 
   decodeResponse(data: Buffer): Decoded {

@@ -44,7 +44,7 @@ async function deliver(
   local: string,
 ): Promise<void> {
   const header = event.message.header;
-  const contentType = header[HEADER.contentType] || host.codecs.default.contentType;
+  const contentType = header[HEADER.contentType] || host.codecs.unlabelled;
   const codec = host.codecs.get(contentType);
   const data = codec.unmarshal(event.message.body, microExtras(first.extras)?.requestSchema);
   const context = new MicroContext({

@@ -31,18 +31,21 @@ export interface DispatcherHost {
 
 export function dispatchCall(host: DispatcherHost, request: Message, reply: Reply, peer: Peer): void {
   const header = request.header;
-  const contentType = header[HEADER.contentType] || host.codecs.default.contentType;
+  const contentType = header[HEADER.contentType] || host.codecs.unlabelled;
   let id = header[HEADER.id] ?? '';
   let endpoint = header[HEADER.endpoint] || header[HEADER.method] || '';
+  /** The id a framing codec's reply envelope echoes: the request envelope's (go-micro's rpc_router). */
+  let envelopeId = id;
   let codec: Codec | undefined;
   const fail = (error: unknown): void =>
-    reply(errorReply(toMicroError(error, host.service), id, endpoint, contentType, codec));
+    reply(errorReply(toMicroError(error, host.service), id, envelopeId, endpoint, contentType, codec));
   try {
     codec = host.codecs.get(contentType);
-    if (!endpoint || !id) {
-      const envelope = codec.decodeHeader?.(request.body);
-      endpoint ||= envelope?.endpoint ?? '';
-      id ||= envelope?.id ?? '';
+    if (codec.decodeHeader && (!endpoint || !id)) {
+      const envelope = codec.decodeHeader(request.body);
+      endpoint ||= envelope.endpoint ?? '';
+      envelopeId = envelope.id ?? '';
+      id ||= envelopeId;
     }
     const handler = host.handler(endpoint);
     if (!handler || handler.isEventHandler) {
@@ -57,7 +60,9 @@ export function dispatchCall(host: DispatcherHost, request: Message, reply: Repl
     const refusal = host.refusal();
     if (refusal) return fail(refusal);
     const micro = microExtras(handler.extras);
-    const data = codec.decodeRequest(request.body, micro?.requestSchema).body;
+    const decoded = codec.decodeRequest(request.body, micro?.requestSchema);
+    if (decoded.header?.id !== undefined) envelopeId = decoded.header.id;
+    const data = decoded.body;
     const context = new MicroContext({
       service: host.service,
       endpoint,
@@ -84,7 +89,7 @@ export function dispatchCall(host: DispatcherHost, request: Message, reply: Repl
   }
 
   function replyWith(c: Codec, value: unknown, schema?: unknown): void {
-    const body = c.encodeResponse({ id, endpoint }, value, schema);
+    const body = c.encodeResponse({ id: envelopeId, endpoint }, value, schema);
     reply({ header: { [HEADER.contentType]: contentType, [HEADER.id]: id }, body });
   }
 }
@@ -103,6 +108,7 @@ function deadlineOf(header: Header): number | undefined {
 function errorReply(
   error: MicroError,
   id: string,
+  envelopeId: string,
   endpoint: string,
   contentType: string,
   codec?: Codec,
@@ -110,7 +116,7 @@ function errorReply(
   let body: Buffer = EMPTY;
   if (codec?.decodeHeader) {
     try {
-      body = codec.encodeResponse({ id, endpoint, error: error.toString() }, undefined);
+      body = codec.encodeResponse({ id: envelopeId, endpoint, error: error.toString() }, undefined);
     } catch {
       body = EMPTY;
     }

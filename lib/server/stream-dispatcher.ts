@@ -75,7 +75,7 @@ class ServerStream {
     const { host, socket } = this;
     this.hold(); // nothing more is delivered until the handler subscribes to its input
     const header = first.header;
-    this.contentType = header[HEADER.contentType] || host.codecs.default.contentType;
+    this.contentType = header[HEADER.contentType] || host.codecs.unlabelled;
     this.codec = host.codecs.get(this.contentType);
     this.id = header[HEADER.id] ?? '';
     this.endpoint = header[HEADER.endpoint] || header[HEADER.method] || '';

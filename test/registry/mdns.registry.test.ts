@@ -36,7 +36,7 @@ describe('mDNS registry on 127.0.0.1', () => {
   beforeAll(() => registry.register(service, { ttl: 30_000 }));
   afterAll(() => registry.close());
 
-  it('answers a PTR query with go-micro records: PTR, SRV, TXT, A', async () => {
+  it('answers a PTR query with go-micro records: PTR, SRV, A, TXT', async () => {
     const answers = await ask('layout.micro', 'PTR');
     const by = (type: string) => answers.filter((a) => a.type === type);
     expect(by('PTR')[0]).toMatchObject({ name: 'layout.micro', data: 'layout-1.layout.micro', ttl: 30 });

@@ -4,6 +4,11 @@
  * PTR `<service>.<domain>` → instance, SRV (port, target host), A/AAAA of the target, TXT (the
  * hex(zlib(JSON)) record). Per service a listing entry: PTR `_services.<domain>` →
  * `<service>._services.<domain>` (SRV port 9999, A 0.0.0.0). TTL 0 means goodbye.
+ *
+ * Every packet carries one node (or one listing entry), as go-micro's one-responder-per-node does:
+ * go-micro's reader (internal/util/mdns/client.go messageToEntry) keeps only the last entry a
+ * packet touched, its querier only takes responses that repeat its question, and its watcher
+ * takes whatever one announcement packet describes last.
  */
 import { isIPv4, isIPv6 } from 'node:net';
 import { hostname } from 'node:os';
@@ -77,18 +82,31 @@ export function localNode(
   };
 }
 
-/** SRV, TXT and A/AAAA of an instance (the answer to ANY on the instance name). */
-export function instanceRecords(n: LocalNode, ttl = n.ttlSeconds): Answer[] {
-  const records: Answer[] = [
-    { name: n.instance, type: 'SRV', ttl, data: { priority: 10, weight: 1, port: n.port, target: n.target } },
-    { name: n.instance, type: 'TXT', ttl, data: n.txt },
-  ];
-  if (isIPv4(n.host)) records.push({ name: n.target, type: 'A', ttl, data: n.host });
-  else if (isIPv6(n.host)) records.push({ name: n.target, type: 'AAAA', ttl, data: n.host });
-  return records;
+/** A/AAAA of an instance's target host. */
+function addressRecords(n: LocalNode, ttl: number, type: 'A' | 'AAAA' | 'ANY' = 'ANY'): Answer[] {
+  if (isIPv4(n.host) && type !== 'AAAA') return [{ name: n.target, type: 'A', ttl, data: n.host }];
+  if (isIPv6(n.host) && type !== 'A') return [{ name: n.target, type: 'AAAA', ttl, data: n.host }];
+  return [];
 }
 
-/** Everything announced for a node: PTR + instance records. */
+/**
+ * SRV, A/AAAA and TXT of an instance, in go-micro's order (zone.go instanceRecords for ANY). The
+ * order matters to a Go reader: the SRV aliases its target to the instance, so the A record after
+ * it fills in the instance's address.
+ */
+export function instanceRecords(n: LocalNode, ttl = n.ttlSeconds): Answer[] {
+  return [
+    { name: n.instance, type: 'SRV', ttl, data: { priority: 10, weight: 1, port: n.port, target: n.target } },
+    ...addressRecords(n, ttl),
+    { name: n.instance, type: 'TXT', ttl, data: n.txt },
+  ];
+}
+
+/**
+ * One node's packet: PTR `<service>.<domain>` → instance, then its instance records — what a
+ * go-micro responder answers to a PTR query for the service, and what we announce and (TTL 0)
+ * send as a goodbye.
+ */
 export function nodeRecords(n: LocalNode, domain: string, ttl = n.ttlSeconds): Answer[] {
   return [
     { name: `${n.service.name}.${domain}`, type: 'PTR', ttl, data: n.instance },
@@ -96,48 +114,69 @@ export function nodeRecords(n: LocalNode, domain: string, ttl = n.ttlSeconds): A
   ];
 }
 
-/** The `_services` listing entry of a service. */
+/** The `_services` listing entry of a service (go-micro's per-service wildcard responder). */
 export function listingRecords(service: string, domain: string, ttl: number): Answer[] {
   const instance = `${service}._services.${domain}`;
   const target = `${service}._services.${hostname().split('.')[0] || 'host'}.${domain}`;
   return [
     { name: `_services.${domain}`, type: 'PTR', ttl, data: instance },
     { name: instance, type: 'SRV', ttl, data: { priority: 10, weight: 1, port: 9999, target } },
-    { name: instance, type: 'TXT', ttl, data: [] },
     { name: target, type: 'A', ttl, data: '0.0.0.0' },
+    { name: instance, type: 'TXT', ttl, data: [] },
   ];
 }
 
-/** The records answering `questions` from our local nodes (go-micro's zone.Records). */
+/** An instance's records answering one question type (zone.go instanceRecords). */
+function instanceAnswer(n: LocalNode, qtype: string): Answer[] {
+  if (qtype === 'ANY') return instanceRecords(n);
+  if (qtype === 'SRV') return instanceRecords(n).filter((r) => r.type !== 'TXT');
+  if (qtype === 'TXT') return instanceRecords(n).filter((r) => r.type === 'TXT');
+  if (qtype === 'A' || qtype === 'AAAA') return addressRecords(n, n.ttlSeconds, qtype);
+  return [];
+}
+
+/**
+ * The responses to `questions` from our local nodes (go-micro's zone.Records), one packet's
+ * records per node, per `_services` entry and per enumerated service. go-micro runs a responder
+ * per node, so each node is its own response, and a Go querier keeps only the last entry a packet
+ * touched: several nodes in one packet would hide all but one of them from Go.
+ */
 export function answerQuestions(
   questions: readonly Question[],
   nodes: readonly LocalNode[],
   domain: string,
-): Answer[] {
-  const out: Answer[] = [];
-  const services = new Set(nodes.map((n) => n.service.name));
+): Answer[][] {
+  const packets = new Map<string, Answer[]>();
+  const add = (key: string, records: Answer[]): void => {
+    if (records.length === 0) return;
+    const packet = packets.get(key);
+    if (packet) packet.push(...records);
+    else packets.set(key, [...records]);
+  };
+  const services = new Map<string, LocalNode>(); // first node of each service
+  for (const n of nodes) if (!services.has(n.service.name)) services.set(n.service.name, n);
   for (const q of questions) {
     const name = lower(q.name.replace(/\.$/, ''));
     const qtype: string = q.type; // dns-packet's typings lack ANY
     const ptrOrAny = qtype === 'PTR' || qtype === 'ANY';
     if (ptrOrAny && name === lower(`_services.${domain}`)) {
-      for (const s of services) out.push(...listingRecords(s, domain, nodes[0]?.ttlSeconds ?? 120));
+      for (const [s, n] of services) add(`list ${s}`, listingRecords(s, domain, n.ttlSeconds));
       continue;
     }
     if (ptrOrAny && name === lower(`_services._dns-sd._udp.${domain}`)) {
-      for (const s of services)
-        out.push({ name: q.name, type: 'PTR', ttl: nodes[0]?.ttlSeconds ?? 120, data: `${s}.${domain}` });
+      for (const [s, n] of services)
+        add(`enum ${s}`, [{ name: q.name, type: 'PTR', ttl: n.ttlSeconds, data: `${s}.${domain}` }]);
       continue;
     }
     for (const n of nodes) {
-      if (ptrOrAny && name === lower(`${n.service.name}.${domain}`)) out.push(...nodeRecords(n, domain));
-      else if (name === lower(n.instance)) {
-        const records = instanceRecords(n);
-        out.push(...(qtype === 'ANY' ? records : records.filter((r) => r.type === qtype)));
-      }
+      const key = `node ${lower(n.instance)}`;
+      if (ptrOrAny && name === lower(`${n.service.name}.${domain}`)) add(key, nodeRecords(n, domain));
+      else if (name === lower(n.instance)) add(key, instanceAnswer(n, qtype));
+      else if (name === lower(n.target) && (qtype === 'A' || qtype === 'AAAA'))
+        add(key, addressRecords(n, n.ttlSeconds, qtype));
     }
   }
-  return out;
+  return [...packets.values()];
 }
 
 function txtStrings(data: unknown): Array<string | Uint8Array> {

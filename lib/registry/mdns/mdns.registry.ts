@@ -4,11 +4,16 @@
  * goodbye (TTL 0) on deregister/close; `getService` multicasts a query and gathers answers for a
  * short window; `watch` follows announcements, goodbyes and lapsed TTLs. With the `interface`
  * option multicast is joined, sent and answered only there (127.0.0.1 keeps it on loopback).
+ *
+ * Every packet sent describes one node, as go-micro's responder-per-node does, since a Go reader
+ * keeps only the last entry of a packet: answers (each repeating the query's questions, which a Go
+ * querier requires), announcements and goodbyes alike. `_services` entries are only answered,
+ * never announced, like go-micro's: nobody reads them from announcements.
  */
 import { createSocket, type RemoteInfo, type Socket } from 'node:dgram';
 import { networkInterfaces } from 'node:os';
 import { Logger } from '@nestjs/common';
-import type { Answer, Packet } from 'dns-packet';
+import type { Answer, Packet, Question } from 'dns-packet';
 import makeMdns from 'multicast-dns';
 import { MicroError } from '../../errors/micro-error.js';
 import type { RegisterOptions, Registry, Service, WatchEvent, WatchOptions, Watcher } from '../registry.js';
@@ -23,7 +28,6 @@ import {
 import {
   answerQuestions,
   checkDnsName,
-  listingRecords,
   localNode,
   nodeRecords,
   parseListing,
@@ -38,6 +42,13 @@ type Mdns = ReturnType<typeof makeMdns>;
 type Collector = (observed: ObservedNode[], packet: Packet) => void;
 
 const isLoopback = (address: string): boolean => address.startsWith('127.');
+
+/** A question as echoed in a response; the unicast-response bit (decoded as an unknown class) is dropped. */
+const echo = (q: Question): Question => ({
+  name: q.name,
+  type: q.type,
+  class: q.class && !q.class.startsWith('UNKNOWN') ? q.class : 'IN',
+});
 
 export class MdnsRegistry implements Registry {
   readonly name = 'mdns';
@@ -153,11 +164,9 @@ export class MdnsRegistry implements Registry {
 
   async close(): Promise<void> {
     if (this.closed) return;
-    const nodes = Array.from(this.local.entries());
-    for (const [key, n] of nodes) {
-      this.local.delete(key); // so the last node of a service also withdraws its listing entry
-      await this.goodbye(n).catch(() => undefined);
-    }
+    const nodes = [...this.local.values()];
+    this.local.clear();
+    for (const n of nodes) await this.goodbye(n).catch(() => undefined);
     this.closed = true;
     for (const t of this.timers.values()) clearInterval(t);
     this.timers.clear();
@@ -252,13 +261,20 @@ export class MdnsRegistry implements Registry {
 
   private onQuery(packet: Packet, rinfo: RemoteInfo): void {
     if (this.local.size === 0 || this.foreign(rinfo)) return;
-    const answers = answerQuestions(packet.questions ?? [], [...this.local.values()], this.options.domain);
-    if (answers.length === 0) return;
+    const questions = packet.questions ?? [];
+    const responses = answerQuestions(questions, [...this.local.values()], this.options.domain);
+    if (responses.length === 0) return;
     const send = (err: Error | null | undefined) => err && this.warn(err);
-    if (rinfo.port !== this.options.port) {
-      // Legacy unicast query (RFC 6762 §6.7): answer the sender directly, echoing id and questions.
-      this.main?.respond({ id: packet.id, questions: packet.questions, answers }, rinfo, send);
-    } else this.main?.respond({ answers }, send);
+    // Every response repeats the questions: a go-micro querier drops responses that do not.
+    const echoed = questions.map(echo);
+    // A legacy unicast query (RFC 6762 §6.7, and every go-micro query: they come from an ephemeral
+    // port) is answered to the sender with its id; otherwise on the group.
+    const legacy = rinfo.port !== this.options.port;
+    for (const answers of responses) {
+      const response = { id: legacy ? packet.id : 0, questions: echoed, answers };
+      if (legacy) this.main?.respond(response, rinfo, send);
+      else this.main?.respond(response, send);
+    }
   }
 
   private onResponse(packet: Packet, rinfo: RemoteInfo): void {
@@ -275,19 +291,13 @@ export class MdnsRegistry implements Registry {
     );
   }
 
+  /** One node per packet: a Go watcher reports only the last entry a packet describes. */
   private async announce(n: LocalNode): Promise<void> {
-    await this.send([
-      ...nodeRecords(n, this.options.domain),
-      ...listingRecords(n.service.name, this.options.domain, n.ttlSeconds),
-    ]);
+    await this.send(nodeRecords(n, this.options.domain));
   }
 
   private async goodbye(n: LocalNode): Promise<void> {
-    const lastOfService = ![...this.local.values()].some((o) => o.service.name === n.service.name);
-    const answers = [
-      ...nodeRecords(n, this.options.domain, 0),
-      ...(lastOfService ? listingRecords(n.service.name, this.options.domain, 0) : []),
-    ];
+    const answers = nodeRecords(n, this.options.domain, 0);
     await this.send(answers);
     await this.send(answers); // once more: a lost goodbye would leave the node until its TTL lapses
   }

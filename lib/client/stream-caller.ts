@@ -2,17 +2,20 @@
  * The client's stream path (go-micro's client.Stream): select a node (selector, or fixed
  * addresses) → dial on the transport it advertises → open the stream with the routing headers
  * (Content-Type, Accept, Micro-Id/Service/Endpoint/Method, Micro-Stream, metadata, and Timeout
- * when the stream has a deadline) and an empty first body → send the requests (Observable or
- * AsyncIterable) under flow control while replies arrive. The requests completing ends our side
- * (EOS); the server's end completes the replies; its in-band error fails them as a MicroError.
- * A stream is not retried once opened; the selector is told how it went.
+ * when the stream has a deadline) and a first body that is the codec's empty request (go-micro's
+ * server discards it, but its json-rpc and proto-rpc decoders read an empty one as EOF) → send the
+ * requests (Observable or AsyncIterable) under flow control while replies arrive. The requests
+ * completing ends our side (EOS); the server's end completes the replies; its in-band error fails
+ * them as a MicroError. A go-micro handler that read our EOS returns without sending one, so on a
+ * go-micro node the stream also completes once the server stayed silent for `endGrace` ms after our
+ * side ended. A stream is not retried once opened; the selector is told how it went.
  */
 import { randomUUID } from 'node:crypto';
 import type { Codec } from '../codec/codec.js';
 import { MicroError } from '../errors/micro-error.js';
 import { HEADER, msToTimeoutHeader } from '../metadata/headers.js';
 import type { ResolvedOptions } from '../options.js';
-import type { Node } from '../registry/registry.js';
+import { FRAMEWORK, FRAMEWORK_KEY, type Node } from '../registry/registry.js';
 import { currentCallContext, enableCallScope } from '../server/call-scope.js';
 import { MicroStream, type StreamHandle, type StreamSink } from '../streaming/micro-stream.js';
 import { Outbound, type Source } from '../streaming/outbound.js';
@@ -30,7 +33,15 @@ export interface StreamCallOptions extends Omit<ClientCallOptions, 'timeout'> {
   timeout?: number;
   /** Bytes an Observable of requests may run ahead of the server's window (default 64 MiB). */
   maxBuffered?: number;
+  /**
+   * go-micro nodes only: how long the server may stay silent after our side ended (EOS) before the
+   * stream counts as complete, ms (default 1000). A go-micro handler that read the client's end
+   * returns without an end of its own; nest-micro nodes always send one.
+   */
+  endGrace?: number;
 }
+
+export const DEFAULT_END_GRACE = 1_000;
 
 const callers = new WeakMap<RpcCaller, StreamCaller>();
 
@@ -61,6 +72,11 @@ export class StreamCaller {
   /** @internal */
   open(node: Node, first: Message): Socket {
     return this.caller.transports.for(node).dial(node.address).stream(first);
+  }
+
+  /** @internal Whether the server at `node` sends an end of stream after reading the client's. */
+  alwaysEnds(node: Node): boolean {
+    return node.metadata[FRAMEWORK_KEY] === FRAMEWORK || this.caller.transports.for(node).name !== 'http';
   }
 
   /** @internal */
@@ -97,6 +113,8 @@ class StreamCall<T> implements StreamHandle {
   private paused = false;
   private done = false;
   private timer: NodeJS.Timeout | undefined;
+  /** Armed once our side ended on a go-micro node: silence for endGrace ms completes the stream. */
+  private grace: NodeJS.Timeout | undefined;
   private node: Node | undefined;
   private started = Date.now();
 
@@ -148,15 +166,19 @@ class StreamCall<T> implements StreamHandle {
     const codec = this.owner.codec(this.o.contentType);
     const id = randomUUID();
     const header = this.header(codec, id, timeout);
+    const schema = this.o.protobuf;
     let socket: Socket;
+    const silentEnd = !this.owner.alwaysEnds(node);
     try {
-      socket = this.owner.open(node, { header, body: EMPTY });
+      socket = this.owner.open(node, {
+        header,
+        body: emptyRequest(codec, id, this.endpoint, schema?.request),
+      });
     } catch (error) {
       return this.fail(error);
     }
     this.socket = socket;
     if (this.paused && canPause(socket)) socket.pause();
-    const schema = this.o.protobuf;
     socket.onMessage((message) => this.receive(codec, message, schema?.response));
     socket.onEnd((error) => (error ? this.fail(error) : this.complete()));
     const messageHeader: Header = { [HEADER.contentType]: codec.contentType };
@@ -167,7 +189,11 @@ class StreamCall<T> implements StreamHandle {
           header: messageHeader,
           body: codec.encodeRequest({ id, endpoint: this.endpoint }, value, schema?.request),
         }),
-        done: (error) => (error === undefined ? socket.end() : this.fail(error, true)),
+        done: (error) => {
+          if (error !== undefined) return this.fail(error, true);
+          socket.end();
+          if (silentEnd) this.armGrace();
+        },
       },
       this.o.maxBuffered ?? DEFAULT_MAX_BUFFERED,
       CLIENT_ID,
@@ -177,6 +203,7 @@ class StreamCall<T> implements StreamHandle {
 
   private receive(codec: Codec, message: Message, schema: unknown): void {
     if (this.done) return;
+    if (this.grace) this.armGrace();
     const kind = classify(message, this.service);
     if (kind.kind === 'end') return this.complete();
     if (kind.kind === 'error') return this.fail(kind.error);
@@ -212,8 +239,15 @@ class StreamCall<T> implements StreamHandle {
     this.sink.error(failure);
   }
 
+  private armGrace(): void {
+    clearTimeout(this.grace);
+    this.grace = setTimeout(() => this.complete(), this.o.endGrace ?? DEFAULT_END_GRACE);
+    this.grace.unref?.();
+  }
+
   private cleanup(error: MicroError | null): void {
     clearTimeout(this.timer);
+    clearTimeout(this.grace);
     this.outbound?.stop();
     if (this.node) this.owner.mark(this.service, this.node, error, this.started);
   }
@@ -231,4 +265,19 @@ class StreamCall<T> implements StreamHandle {
     if (timeout !== undefined) header[HEADER.timeout] = msToTimeoutHeader(timeout);
     return header;
   }
+}
+
+/**
+ * The opening message's body: the codec's encoding of an empty request, as go-micro's generated
+ * clients send it (`{}` in JSON, an envelope for json-rpc/proto-rpc, no bytes in protobuf).
+ */
+function emptyRequest(codec: Codec, id: string, endpoint: string, schema: unknown): Buffer {
+  for (const value of [{}, undefined]) {
+    try {
+      return codec.encodeRequest({ id, endpoint }, value, schema);
+    } catch {
+      /* this codec cannot encode that without a schema: try the next */
+    }
+  }
+  return EMPTY;
 }

@@ -24,6 +24,14 @@ export interface Node {
   metadata: Record<string, string>;
 }
 
+/**
+ * Node metadata a nest-micro server adds beside go-micro's keys (transport, broker, registry,
+ * server, protocol): `framework: nest-micro`. Clients use it where the two differ on the wire
+ * (a nest-micro server always ends a stream with EOS; a go-micro one may end it silently).
+ */
+export const FRAMEWORK_KEY = 'framework';
+export const FRAMEWORK = 'nest-micro';
+
 /** One version of a service with the nodes that run it. */
 export interface Service {
   name: string;

@@ -18,7 +18,7 @@ import { Codecs } from '../codec/codecs.js';
 import { MICRO_TRANSPORT, microExtras } from '../decorators/handler-meta.js';
 import { MicroError } from '../errors/micro-error.js';
 import type { ResolvedOptions } from '../options.js';
-import type { Service } from '../registry/registry.js';
+import { FRAMEWORK, FRAMEWORK_KEY, type Service } from '../registry/registry.js';
 import type { Listener, Socket } from '../transport/transport.js';
 import { advertisedAddress } from './advertise.js';
 import { describeEndpoints } from './endpoints.js';
@@ -182,6 +182,7 @@ export class MicroServer extends Server implements CustomTransportStrategy {
             registry: o.registry.name,
             server: 'mucp',
             protocol: 'mucp',
+            [FRAMEWORK_KEY]: FRAMEWORK,
           },
         },
       ],

@@ -45,6 +45,7 @@ export function toHttpHeaders(header: Header, bodyLength: number): OutgoingHttpH
 
 const TOKEN = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/;
 const PLAIN = /^[\x20-\x7e\t]*$/;
+// oxlint-disable-next-line no-control-regex -- matching control characters is the point
 const CONTROL = /[\x00-\x08\x0a-\x1f\x7f]/g;
 const HIGH = /[\x80-\xff]/;
 const STRICT_UTF8 = new TextDecoder('utf-8', { fatal: true });

@@ -51,7 +51,7 @@ describe('HttpBroker', () => {
     expect((await registry.getService(HTTP_BROKER_SERVICE)).map((s) => s.version)).toEqual(['billing']);
   });
 
-  it('POSTs go-micro envelopes to /?id=<nodeId> with canonical header keys', async () => {
+  it("POSTs go-micro envelopes to /?id=<nodeId> with go-micro's header keys", async () => {
     const registry = new MemoryRegistry();
     const seen: { url: string; method: string; type: string; body: string }[] = [];
     const fake = createServer((req, res) => {
@@ -86,8 +86,8 @@ describe('HttpBroker', () => {
     expect(seen).toHaveLength(1);
     expect(seen[0]).toMatchObject({ url: '/?id=events-go1', method: 'POST', type: 'application/json' });
     expect(JSON.parse(seen[0]!.body)).toEqual({
-      Header: { 'Content-Type': 'application/json', 'Micro-Id': '1', 'Micro-Topic': 'events' },
-      Body: Buffer.from('{"a":1}').toString('base64'),
+      Header: { 'Content-Type': 'application/json', 'Micro-ID': '1', 'Micro-Topic': 'events' },
+      Body: Buffer.from('{"a":1}\n').toString('base64'), // json.Encoder's newline, as go-micro writes it
     });
   });
 
@@ -101,12 +101,12 @@ describe('HttpBroker', () => {
       method: 'POST',
       headers: { 'content-type': 'application/json' },
       body: JSON.stringify({
-        Header: { 'Micro-Topic': 'greet', 'X-Trace': 't1' },
+        Header: { 'Micro-Topic': 'greet', 'Micro-ID': 'go-1', 'X-Trace': 't1' },
         Body: Buffer.from('hi').toString('base64'),
       }),
     });
     expect(res.status).toBe(200);
-    expect(got[0]!.message.header).toEqual({ 'micro-topic': 'greet', 'x-trace': 't1' });
+    expect(got[0]!.message.header).toEqual({ 'micro-topic': 'greet', 'micro-id': 'go-1', 'x-trace': 't1' });
     expect(got[0]!.message.body.toString()).toBe('hi');
   });
 

@@ -1,19 +1,50 @@
 /**
  * The HTTP broker's wire format, go-micro's `json.Marshal(broker.Message)`:
- * `{"Header":{"Content-Type":…,"Micro-Topic":topic},"Body":"<base64>"}`. Header keys are canonical
- * on the wire (`Micro-Topic`) and lower-case inside nest-micro.
+ * `{"Header":{"Content-Type":…,"Micro-ID":…,"Micro-Topic":topic},"Body":"<base64>"}`, byte for
+ * byte what a go-micro publisher sends (client.Publish + broker/http.go): header keys in Go's
+ * spelling, sorted and escaped as json.Marshal writes a map, and an `application/json` body ending
+ * in the newline of the json.Encoder go-micro's json codec writes it with. Go reads these headers
+ * by exact key (`Header["Micro-Topic"]`, `Header["Content-Type"]`, metadata `Micro-ID`). Inside
+ * nest-micro header keys are lower-case, whatever the sender's spelling (`Micro-Id` or `Micro-ID`).
  */
+import { goJson } from '../../codec/go-json.js';
 import { MicroError } from '../../errors/micro-error.js';
 import { canonicalHeader, HEADER } from '../../metadata/headers.js';
 import type { BrokerMessage } from '../broker.js';
 
 export const BROKER_ERROR_ID = 'go.micro.broker';
 
+/** go-micro's header constants (transport/headers) that Go's canonical form would misspell. */
+const GO_SPELLING: Readonly<Record<string, string>> = {
+  [HEADER.id]: 'Micro-ID',
+  'micro-trace-id': 'Micro-Trace-ID',
+  'micro-span-id': 'Micro-Span-ID',
+};
+
+const goHeaderKey = (key: string): string => GO_SPELLING[key.toLowerCase()] ?? canonicalHeader(key);
+
+/** json.Marshal orders map keys by their UTF-8 bytes; for header names (ASCII) that is string order. */
+const byBytes = (a: string, b: string): number => (a < b ? -1 : a > b ? 1 : 0);
+
+/**
+ * go-micro's json codec writes a message body with json.Encoder, which ends it with "\n"; its other
+ * codecs (json-rpc's event write is json.Marshal) add nothing.
+ */
+function goBody(message: BrokerMessage): Buffer {
+  const { body } = message;
+  const json = message.header[HEADER.contentType] === 'application/json';
+  return json && body.length > 0 && body[body.length - 1] !== 0x0a
+    ? Buffer.concat([body, Buffer.from('\n')])
+    : body;
+}
+
 export function encodeEnvelope(topic: string, message: BrokerMessage): Buffer {
-  const Header: Record<string, string> = {};
-  for (const [key, value] of Object.entries(message.header)) Header[canonicalHeader(key)] = value;
-  Header[canonicalHeader(HEADER.topic)] = topic;
-  return Buffer.from(JSON.stringify({ Header, Body: message.body.toString('base64') }));
+  const header = new Map<string, string>();
+  for (const [key, value] of Object.entries(message.header)) header.set(goHeaderKey(key), value);
+  header.set(canonicalHeader(HEADER.topic), topic);
+  const fields = [...header.keys()].toSorted(byBytes).map((k) => `${goJson(k)}:${goJson(header.get(k))}`);
+  const body = goBody(message).toString('base64');
+  return Buffer.from(`{"Header":{${fields.join(',')}},"Body":"${body}"}`);
 }
 
 /** Throws a 400 MicroError when `data` is not a broker envelope with a topic. */

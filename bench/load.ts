@@ -31,6 +31,13 @@ export interface LevelResult {
   p50: number;
   p99: number;
   max: number;
+  /** The measured window, epoch ms (the harness reads the server's CPU over it). */
+  windowStart?: number;
+  windowEnd?: number;
+  /** Cores the client process used over the window (CPU seconds / wall seconds). */
+  clientCpu?: number;
+  /** Cores the server process used over the window (filled in by the harness). */
+  serverCpu?: number;
 }
 
 export async function runLoad(call: Call, options: LoadOptions): Promise<LevelResult> {
@@ -67,9 +74,13 @@ export async function runLoad(call: Call, options: LoadOptions): Promise<LevelRe
   await sleep(options.warmupMs);
   measuring = true;
   const started = performance.now();
+  const windowStart = Date.now();
+  const cpu = process.cpuUsage();
   await sleep(options.durationMs);
   state.stopped = true;
   const seconds = (performance.now() - started) / 1000;
+  const used = process.cpuUsage(cpu);
+  const windowEnd = Date.now();
   measuring = false;
   await Promise.all(workers);
   return {
@@ -82,6 +93,9 @@ export async function runLoad(call: Call, options: LoadOptions): Promise<LevelRe
     p50: requests ? histogram.percentile(50) : 0,
     p99: requests ? histogram.percentile(99) : 0,
     max: requests ? histogram.max : 0,
+    windowStart,
+    windowEnd,
+    clientCpu: (used.user + used.system) / 1e6 / seconds,
   };
 }
 

@@ -1,14 +1,26 @@
 /**
  * The peers of the speed harness: for each, the server and client scripts under bench/peers/ and
  * the environment they are started with. Every server listens on 127.0.0.1:BENCH_PORT.
+ *
+ * `go:serve` and `go:bench` stand for the real go-micro program of the interop tests
+ * (test/interop/go/v5peer, go-micro v5.30.0 on its defaults: HTTP transport, JSON, its client pool):
+ * its greeter, and its closed-loop load generator calling Greeter.Hello with go-micro's client. The
+ * go-micro registry (mDNS) joins multicast on every interface, so the Go peers run on go-micro's
+ * memory registry and every client of a Go-involved pair calls the server's address directly
+ * (client.WithAddress; nest-micro's `address` option).
  */
 export interface Peer {
   id: string;
   label: string;
+  /** A script under bench/peers/, or `go:serve`. */
   server: string;
+  /** A script under bench/peers/, or `go:bench`. */
   client: string;
   env?: Record<string, string>;
 }
+
+/** Environment of the Go peers: go-micro's memory registry, the server on BENCH_PORT. */
+export const GO_ENV = { MICRO_REGISTRY: 'memory' };
 
 export const PEERS: Peer[] = [
   {
@@ -49,6 +61,26 @@ export const PEERS: Peer[] = [
     label: 'raw `net`, newline-delimited JSON, pipelined',
     server: 'raw-net.server.ts',
     client: 'raw-net.client.ts',
+  },
+  {
+    id: 'go-micro',
+    label: 'go-micro v5 client → go-micro v5 service (HTTP, JSON)',
+    server: 'go:serve',
+    client: 'go:bench',
+  },
+  {
+    id: 'go-to-nest-micro',
+    label: 'go-micro v5 client → nest-micro service (its port, HTTP, JSON)',
+    server: 'nest-micro.server.ts',
+    client: 'go:bench',
+    env: { BENCH_TRANSPORT: 'tcp', BENCH_CODEC: 'json' },
+  },
+  {
+    id: 'nest-micro-to-go',
+    label: 'nest-micro client → go-micro v5 service (HTTP, JSON)',
+    server: 'go:serve',
+    client: 'nest-micro.client.ts',
+    env: { BENCH_TRANSPORT: 'http', BENCH_CODEC: 'json', BENCH_DIRECT: '1' },
   },
   {
     id: 'raw-http',

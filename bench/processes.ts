@@ -1,9 +1,10 @@
 /**
- * Child processes of the harness: TypeScript run by Node with the project's loader, a server that
- * is ready once it prints READY, a client run to completion under a time budget. Every process is
+ * Child processes of the harness: TypeScript run by Node with the project's loader, or a program
+ * (the go-micro peer) run as it is; a server that is ready once it prints READY (or the Go peer's
+ * `{"event":"ready"}` line), a client run to completion under a time budget. Every process is
  * stopped by its own pid (SIGTERM, then SIGKILL after 5 s).
  */
-import { spawn, type ChildProcess } from 'node:child_process';
+import { spawn, type ChildProcess, type SpawnOptions } from 'node:child_process';
 import { createServer } from 'node:net';
 import { fileURLToPath } from 'node:url';
 
@@ -14,16 +15,21 @@ export interface ServerProcess {
   stop(): Promise<void>;
 }
 
+/** A TypeScript script (run by Node), or a program with its arguments. */
+export type Target = string | { command: string; args: string[] };
+
+const describeTarget = (target: Target): string =>
+  typeof target === 'string' ? target : `${target.command} ${target.args.join(' ')}`;
+
 function spawnTs(
-  script: string,
+  target: Target,
   env: Record<string, string>,
   nodeArgs: string[],
   args: string[],
 ): ChildProcess {
-  return spawn(process.execPath, [...nodeArgs, '--import', loader, script, ...args], {
-    env: { ...process.env, ...env },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
+  const options: SpawnOptions = { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] };
+  if (typeof target !== 'string') return spawn(target.command, [...target.args, ...args], options);
+  return spawn(process.execPath, [...nodeArgs, '--import', loader, target, ...args], options);
 }
 
 function stopChild(child: ChildProcess): Promise<void> {
@@ -40,7 +46,7 @@ function stopChild(child: ChildProcess): Promise<void> {
 
 /** Starts a server script; resolves once it printed READY (rejects on exit or after 30 s). */
 export function startServer(
-  script: string,
+  script: Target,
   env: Record<string, string>,
   nodeArgs: string[] = [],
 ): Promise<ServerProcess> {
@@ -51,13 +57,13 @@ export function startServer(
     const fail = (why: string): void => {
       clearTimeout(timer);
       void stopChild(child);
-      reject(new Error(`${script}: ${why}\n${out.slice(-2000)}`));
+      reject(new Error(`${describeTarget(script)}: ${why}\n${out.slice(-2000)}`));
     };
     const timer = setTimeout(() => fail('not ready within 30 s'), 30_000);
     child.stderr!.on('data', (d: Buffer) => (out += d.toString()));
     child.stdout!.on('data', (d: Buffer) => {
       out += d.toString();
-      if (/^READY/m.test(out)) {
+      if (/^READY|"event":"ready"/m.test(out)) {
         clearTimeout(timer);
         resolve(server);
       }
@@ -68,7 +74,7 @@ export function startServer(
 
 /** Runs a script to completion; resolves with its stdout, rejects on a non-zero exit or after `budgetMs`. */
 export function runNode(
-  script: string,
+  script: Target,
   env: Record<string, string>,
   nodeArgs: string[],
   budgetMs: number,
@@ -82,12 +88,15 @@ export function runNode(
   return new Promise((resolve, reject) => {
     const timer = setTimeout(() => {
       void stopChild(child);
-      reject(new Error(`${script}: no result within ${budgetMs} ms\n${err.slice(-2000)}`));
+      reject(new Error(`${describeTarget(script)}: no result within ${budgetMs} ms\n${err.slice(-2000)}`));
     }, budgetMs);
     child.once('exit', (code, signal) => {
       clearTimeout(timer);
       if (code === 0) resolve(out);
-      else reject(new Error(`${script}: exited with ${code ?? signal}\n${(err || out).slice(-2000)}`));
+      else
+        reject(
+          new Error(`${describeTarget(script)}: exited with ${code ?? signal}\n${(err || out).slice(-2000)}`),
+        );
     });
   });
 }

@@ -15,6 +15,9 @@ export interface PeerLevelSummary {
   rps: Spread;
   p50: Spread;
   p99: Spread;
+  /** Cores used over the measured window by the server and the client process. */
+  serverCpu: Spread;
+  clientCpu: Spread;
   rounds: number;
   errors: number;
 }
@@ -41,6 +44,8 @@ export function summarize(results: Record<string, LevelResult[]>): Summary {
         rps: spread(rs.map((r) => r.rps)),
         p50: spread(rs.map((r) => r.p50)),
         p99: spread(rs.map((r) => r.p99)),
+        serverCpu: spread(rs.map((r) => r.serverCpu ?? NaN).filter(Number.isFinite)),
+        clientCpu: spread(rs.map((r) => r.clientCpu ?? NaN).filter(Number.isFinite)),
         rounds: rs.length,
         errors: rs.reduce((n, r) => n + r.errors, 0),
       };
@@ -74,6 +79,21 @@ export function latencyTable(summary: Summary, labels: Record<string, string>, l
     const cells = levels.map((c) => {
       const s = summary[peer]![c];
       return s ? `${ms(s.p50.median)} / ${ms(s.p99.median)}` : '—';
+    });
+    return `| ${labels[peer] ?? peer} | ${cells.join(' | ')} |`;
+  });
+  return [head, rule, ...rows].join('\n');
+}
+
+/** CPU: median cores used by the server / the client process over the window, per concurrency. */
+export function cpuTable(summary: Summary, labels: Record<string, string>, levels: number[]): string {
+  const cores = (n: number): string => (Number.isFinite(n) ? n.toFixed(2) : '—');
+  const head = `| peer | ${levels.map((c) => `c=${c} server / client cores`).join(' | ')} |`;
+  const rule = `|---|${levels.map(() => '---:').join('|')}|`;
+  const rows = Object.keys(summary).map((peer) => {
+    const cells = levels.map((c) => {
+      const s = summary[peer]![c];
+      return s ? `${cores(s.serverCpu.median)} / ${cores(s.clientCpu.median)}` : '—';
     });
     return `| ${labels[peer] ?? peer} | ${cells.join(' | ')} |`;
   });

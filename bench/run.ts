@@ -16,9 +16,10 @@ import { fileURLToPath } from 'node:url';
 import { Command } from 'commander';
 import type { LevelResult } from './load.js';
 import type { MicroResult } from './micro.bench.js';
-import { PEERS, type Peer } from './peers.js';
-import { freePort, runNode, startServer } from './processes.js';
-import { checkGoals, goalsTable, latencyTable, summarize, throughputTable } from './report.js';
+import { sampleCpu } from './cpu.js';
+import { GO_ENV, PEERS, type Peer } from './peers.js';
+import { freePort, runNode, startServer, type Target } from './processes.js';
+import { checkGoals, cpuTable, goalsTable, latencyTable, summarize, throughputTable } from './report.js';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
 const env = process.env;
@@ -59,6 +60,21 @@ const results: Record<string, LevelResult[]> = Object.fromEntries(peers.map((p) 
 const failures: Array<{ peer: string; round: number; error: string }> = [];
 const runTag = Math.random().toString(36).slice(2, 8);
 
+/** The go-micro peer's binary, built (or found cached) when a Go peer is in the run. */
+let goPeer: string | undefined;
+if (peers.some((p) => p.server.startsWith('go:') || p.client.startsWith('go:'))) {
+  const { buildGoPeer } = await import('../test/interop/support/go-peer.js');
+  process.stdout.write('building the go-micro peer (test/interop/go) … ');
+  goPeer = await buildGoPeer();
+  console.log('done');
+}
+
+function target(script: string, port: string): Target {
+  if (script === 'go:serve') return { command: goPeer!, args: ['serve', '--name', 'go.greeter'] };
+  if (script === 'go:bench') return { command: goPeer!, args: ['bench', '--address', `127.0.0.1:${port}`] };
+  return `${root}bench/peers/${script}`;
+}
+
 async function runPeer(peer: Peer, round: number): Promise<void> {
   const ports = { BENCH_PORT: String(await freePort()), BENCH_PORT2: String(await freePort()) };
   const common = {
@@ -66,15 +82,18 @@ async function runPeer(peer: Peer, round: number): Promise<void> {
     MICRO_REGISTRY_ADDRESS: '127.0.0.1',
     // short: an mDNS label holds the node id "<service>-<uuid>" in 63 bytes
     BENCH_SERVICE: `bench-${runTag}-${round}-${PEERS.indexOf(peer)}`,
+    ...GO_ENV,
+    MICRO_SERVER_ADDRESS: `127.0.0.1:${ports.BENCH_PORT}`,
     ...peer.env,
   };
   const nodeArgs =
     o.cpuProf === peer.id ? ['--cpu-prof', `--cpu-prof-dir=${profileDir}/${peer.id}-r${round}`] : [];
-  const server = await startServer(`${root}bench/peers/${peer.server}`, common, nodeArgs);
+  const server = await startServer(target(peer.server, ports.BENCH_PORT), common, nodeArgs);
+  const serverCpu = sampleCpu(server.pid);
   try {
     const budget = levels.length * (warmupMs + durationMs) + 60_000;
     const out = await runNode(
-      `${root}bench/peers/${peer.client}`,
+      target(peer.client, ports.BENCH_PORT),
       {
         ...common,
         BENCH_LEVELS: levels.join(','),
@@ -84,16 +103,23 @@ async function runPeer(peer: Peer, round: number): Promise<void> {
       nodeArgs,
       budget,
     );
-    for (const line of out.split('\n'))
-      if (line.startsWith('RESULT ')) results[peer.id]!.push(JSON.parse(line.slice(7)) as LevelResult);
+    for (const line of out.split('\n')) {
+      if (!line.startsWith('RESULT ')) continue;
+      const result = JSON.parse(line.slice(7)) as LevelResult;
+      if (result.windowStart && result.windowEnd)
+        result.serverCpu = serverCpu.coresBetween(result.windowStart, result.windowEnd);
+      results[peer.id]!.push(result);
+    }
   } finally {
+    serverCpu.stop();
     await server.stop();
   }
 }
 
 console.log(
   `bench: ${peers.length} peers × ${rounds} rounds × c=${levels.join('/')}, ` +
-    `${warmupMs / 1000}s warm-up + ${durationMs / 1000}s window; node ${process.version}, ${cpus().length} CPUs`,
+    `${warmupMs / 1000}s warm-up + ${durationMs / 1000}s window; node ${process.version}, ` +
+    `${cpus().length} × ${cpus()[0]?.model ?? 'unknown CPU'}`,
 );
 for (let round = 0; round < rounds; round++) {
   const order = peers.map((_, i) => peers[(i + round) % peers.length]!);
@@ -126,6 +152,8 @@ console.log(`\nRequests/s, median over ${rounds} rounds (min–max):\n`);
 console.log(throughputTable(summary, labels, levels));
 console.log(`\nLatency, median over ${rounds} rounds:\n`);
 console.log(latencyTable(summary, labels, levels));
+console.log(`\nCPU, cores used over the window (median over ${rounds} rounds):\n`);
+console.log(cpuTable(summary, labels, levels));
 if (micro) {
   console.log('\nMicro-benchmarks (best of 5 rounds of 100,000 calls), µs per call:\n');
   console.log(
@@ -149,6 +177,7 @@ writeFileSync(
       date: new Date().toISOString(),
       node: process.version,
       cpus: cpus().length,
+      cpuModel: cpus()[0]?.model,
       options: { warmupMs, durationMs, rounds, levels, peers: peers.map((p) => p.id) },
       summary,
       micro,

@@ -1,6 +1,8 @@
 /**
  * Peer: a MicroClient calling BENCH_SERVICE by name — mDNS registry on 127.0.0.1 behind the cache,
- * selector, codec (BENCH_CODEC json | protobuf), the transport the node advertises.
+ * selector, codec (BENCH_CODEC json | protobuf), the transport the node advertises. With
+ * BENCH_DIRECT=1 it calls 127.0.0.1:BENCH_PORT directly on BENCH_TRANSPORT (`address`, as
+ * go-micro's client.WithAddress): for the go-micro service, which is on no shared registry.
  */
 import 'reflect-metadata';
 import { Module } from '@nestjs/common';
@@ -29,10 +31,12 @@ class ClientModule {}
 const app = await NestFactory.createApplicationContext(ClientModule, { logger: false });
 const bound = app.get<MicroClient>('GREETER');
 // protobuf: a client derived once with the codec and the message types, as an application would
-const greeter: MicroClient =
+const codec: MicroClient =
   process.env.BENCH_CODEC === 'protobuf'
     ? bound.with({ contentType: 'application/protobuf', protobuf: GreeterProto })
     : bound;
+const greeter: MicroClient =
+  process.env.BENCH_DIRECT === '1' ? codec.with({ address: `127.0.0.1:${process.env.BENCH_PORT}` }) : codec;
 
 // discovery: mDNS answers within a few hundred ms of the service's announcement
 const deadline = Date.now() + 15_000;

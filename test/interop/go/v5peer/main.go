@@ -12,6 +12,7 @@
 //	list      [--wait d]
 //	get       --service S [--wait d]
 //	watch     [--service S]
+//	bench     --address host:port (load generator for npm run bench; see bench.go)
 //
 // go-micro is configured by its own environment variables only (MICRO_REGISTRY=mdns|consul,
 // MICRO_REGISTRY_ADDRESS, MICRO_SERVER_ADDRESS, MICRO_BROKER_ADDRESS, ...): service.Init() parses
@@ -56,6 +57,7 @@ func main() {
 		"list":      list,
 		"get":       get,
 		"watch":     watch,
+		"bench":     bench,
 	}
 	run, ok := modes[mode]
 	if !ok {

@@ -1,13 +1,15 @@
 /**
  * application/json-rpc: go-micro's JSON-RPC 1.0 codec (codec/jsonrpc). A request is
  * `{"params":[req],"id":"<id>","method":"Svc.Method"}`, a reply `{"id":"<id>","result":…,"error":null|"text"}`,
- * each written as Go's json.Encoder writes it (trailing "\n"). A bare message is plain JSON.
+ * each written as Go's json.Encoder writes it (trailing "\n"); a void reply's result is `{}`. A bare
+ * message is plain JSON.
  */
 import type { Codec, Decoded, RpcHeader } from './codec.js';
 import { decodeError, encodeError, reason, type EncodeSide } from './codec-errors.js';
 import { goJson, parseJson } from './go-json.js';
 
 const NAME = 'json-rpc';
+const EMPTY_OBJECT = Object.freeze({});
 
 export class JsonRpcCodec implements Codec {
   readonly name = NAME;
@@ -35,9 +37,11 @@ export class JsonRpcCodec implements Codec {
   }
 
   encodeResponse(header: RpcHeader, body: unknown): Buffer {
-    // Field order as Go's serverResponse struct: id, result, error.
+    // Field order as Go's serverResponse struct: id, result, error. A go-micro handler's reply is
+    // never nil, so a void one is `{}`; an error reply has no result (null).
+    const result = header.error ? null : body === undefined ? EMPTY_OBJECT : body;
     return encode(
-      { id: header.id, result: body ?? null, error: header.error ? header.error : null },
+      { id: header.id, result: result ?? null, error: header.error ? header.error : null },
       'response',
       true,
     );

@@ -15,6 +15,13 @@ describe('application/json-rpc', () => {
     expect(codec.encodeResponse({ ...header, error: 'boom' }, undefined)).toEqual(JSONRPC_ERROR);
   });
 
+  it('answers a void handler with result {} as a go-micro server does (its reply struct is never nil); an error with null', () => {
+    expect(codec.encodeResponse(header, undefined).toString()).toBe('{"id":"1","result":{},"error":null}\n');
+    expect(codec.encodeResponse({ ...header, error: 'boom' }, undefined).toString()).toBe(
+      '{"id":"1","result":null,"error":"boom"}\n',
+    );
+  });
+
   it('reads them back with the id, method and error', () => {
     expect(codec.decodeRequest(JSONRPC_REQUEST)).toEqual({
       body: { name: 'John' },

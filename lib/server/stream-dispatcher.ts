@@ -7,7 +7,9 @@
  * client slows the whole exchange down instead of filling memory.
  * The client ending its side completes the input; a reset or lost connection errors the input and
  * unsubscribes the output. The output's end is sent as EOS, a failure in band as a MicroError, and
- * the caller's deadline (Timeout header) ends the stream with a 408. Nothing is thrown.
+ * the caller's deadline (Timeout header) ends the stream with a 408. Nothing is thrown. In a framing
+ * codec (json-rpc, proto-rpc) the EOS and the error also travel in the codec's envelope, as go-micro's
+ * server writes them: its clients read those codecs' envelope from every message (an empty one is EOF).
  */
 import type { MessageHandler } from '@nestjs/microservices';
 import { concatMap, from, isObservable, Observable, of, Subject, type Subscription } from 'rxjs';
@@ -21,6 +23,7 @@ import {
   canPause,
   classify,
   DEFAULT_MAX_BUFFERED,
+  EOS,
   errorMessage,
   type PausableSocket,
 } from '../streaming/stream-wire.js';
@@ -30,6 +33,7 @@ import { MicroContext } from './micro-context.js';
 import { metadataOf, type DispatcherHost } from './rpc-dispatcher.js';
 
 const NO_PAUSE = { pause: () => undefined, resume: () => undefined };
+const EMPTY: Buffer = Buffer.alloc(0);
 
 export function dispatchStream(
   host: DispatcherHost,
@@ -141,8 +145,8 @@ class ServerStream {
     this.finished = true;
     const { socket } = this;
     socket.onMessage(() => undefined);
-    socket.send(errorMessage(error, { [HEADER.id]: this.id }));
-    socket.end();
+    socket.send(this.errorMessage(error));
+    socket.end(this.envelope(EOS));
     this.cleanup();
   }
 
@@ -221,14 +225,29 @@ class ServerStream {
     this.finished = true;
     this.outbound?.stop();
     const { socket } = this;
-    if (error !== undefined) {
-      const failure = toMicroError(error, this.host.service);
-      socket.send(errorMessage(failure, { [HEADER.id]: this.id, [HEADER.contentType]: this.contentType }));
-    }
-    socket.end();
+    if (error !== undefined) socket.send(this.errorMessage(toMicroError(error, this.host.service)));
+    socket.end(this.envelope(EOS));
     socket.onMessage(() => undefined);
     this.cleanup();
     this.input.complete();
+  }
+
+  private errorMessage(error: MicroError): Message {
+    const header = {
+      [HEADER.id]: this.id,
+      ...(this.contentType && { [HEADER.contentType]: this.contentType }),
+    };
+    return { ...errorMessage(error, header), body: this.envelope(error.toString()) };
+  }
+
+  /** A framing codec's envelope carrying `error` (EOS or a MicroError's JSON); no body otherwise. */
+  private envelope(error: string): Buffer {
+    if (!this.codec?.decodeHeader) return EMPTY;
+    try {
+      return this.codec.encodeResponse({ id: this.id, endpoint: this.endpoint, error }, undefined);
+    } catch {
+      return EMPTY;
+    }
   }
 
   private cleanup(): void {

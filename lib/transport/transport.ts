@@ -32,8 +32,11 @@ export interface Socket extends Peer {
   onEnd(listener: (error?: MicroError) => void): void;
   /** Called when `send` may be called again after it returned false. */
   onDrain(listener: () => void): void;
-  /** Ends our sending side (go-micro's EOS). */
-  end(): void;
+  /**
+   * Ends our sending side (go-micro's EOS). `body` is the EOS message's body where the transport
+   * writes one (HTTP): a framing codec's envelope, which go-micro's json-rpc and proto-rpc read.
+   */
+  end(body?: Buffer): void;
   /** Aborts the exchange in both directions; the peer sees `error` (or a cancellation). */
   close(error?: MicroError): void;
   /** Holds delivery back until `resume` (flow control reaches the peer where the transport can). */

@@ -80,6 +80,12 @@ const byStream = (got: Parsed[], id: string): string[] =>
     .filter((m) => m.header['micro-stream'] === id)
     .map((m) => m.header['micro-error'] ?? m.body.toString().trim());
 
+/** A json-rpc opening message for `endpoint`. */
+const open = (endpoint: string): string => `{"params":[{}],"id":"1","method":"${endpoint}"}\n`;
+/** proto-rpc frames: each a big-endian uint32 length (small here), then the bytes. */
+const frames = (...parts: Buffer[]): Buffer =>
+  Buffer.concat(parts.flatMap((p) => [Buffer.from([0, 0, 0, p.length]), p]));
+
 for (const transport of ['http', 'tcp'] as const) {
   describe(`go-micro HTTP stream framing on the ${transport} transport's port`, () => {
     it('serves two interleaved streams on one connection; EOS ends each', async () => {
@@ -98,6 +104,40 @@ for (const transport of ['http', 'tcp'] as const) {
       expect(got.every((m) => m.status === 200)).toBe(true);
       expect(byStream(got, '1')).toEqual(['{"n":1}', '{"n":2}', 'EOS']);
       expect(byStream(got, '2')).toEqual(['{"n":20}', 'EOS']);
+    });
+
+    it('ends json-rpc and proto-rpc streams with the envelope go-micro reads EOS and errors from', async () => {
+      const address = await start(transport);
+      // go-micro's json-rpc and proto-rpc stream readers decode every message's body (an empty one is
+      // EOF): the end and an error travel in the envelope, as go-micro's own server writes them
+      const rpc = { 'Content-Type': 'application/json-rpc' };
+      const echo = await exchange(
+        address,
+        post('1', open('Chat.Echo'), rpc) + post('1', '', { ...rpc, 'Micro-Error': 'EOS' }),
+        (got) => got.some((m) => m.header['micro-error'] === 'EOS'),
+      );
+      expect(echo.at(-1)!.body.toString()).toBe('{"id":"1","result":null,"error":"EOS"}\n');
+      const fail = { ...rpc, 'Micro-Endpoint': 'Chat.FailAfter', 'Micro-Method': 'Chat.FailAfter' };
+      const failed = await exchange(address, post('2', open('Chat.FailAfter'), fail), (got) =>
+        got.some((m) => m.header['micro-error']),
+      );
+      const last = failed.find((m) => m.header['micro-error'])!;
+      const envelope = JSON.parse(last.body.toString()) as { error: string };
+      expect(envelope.error).toBe(last.header['micro-error']);
+      expect(JSON.parse(envelope.error)).toMatchObject({ code: 409, detail: 'failed after 50' });
+      const proto = { 'Content-Type': 'application/proto-rpc' };
+      // Request{service_method: "Chat.Echo", seq: 1}, then an empty body
+      const head = Buffer.concat([Buffer.from([0x0a, 9]), Buffer.from('Chat.Echo'), Buffer.from([0x10, 1])]);
+      const ended = await exchange(
+        address,
+        post('3', frames(head, Buffer.alloc(0)).toString('latin1'), proto) +
+          post('3', '', { ...proto, 'Micro-Error': 'EOS' }),
+        (got) => got.some((m) => m.header['micro-error'] === 'EOS'),
+      );
+      const eos = ended.at(-1)!.body;
+      expect(eos.readUInt32BE(0)).toBeGreaterThan(0); // the envelope frame…
+      expect(eos.subarray(4, 4 + eos.readUInt32BE(0)).toString('latin1')).toContain('EOS'); // …with error "EOS"
+      expect(eos.readUInt32BE(4 + eos.readUInt32BE(0))).toBe(0); // and an empty body frame
     });
 
     it('answers an unknown endpoint and an oversized message in band, and keeps serving', async () => {

@@ -87,9 +87,9 @@ export class HttpStreamSocket implements Socket {
     this.flush();
   }
 
-  end(): void {
+  end(body: Buffer = EMPTY): void {
     if (this.localEnded || this.finished) return;
-    this.link.write(this, { header: { [HEADER.error]: EOS }, body: EMPTY });
+    this.link.write(this, { header: { [HEADER.error]: EOS }, body });
     this.localEnded = true;
     if (this.remoteEnded) this.release();
   }

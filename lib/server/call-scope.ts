@@ -1,6 +1,7 @@
 /**
  * The call scope: the MicroContext of the request a handler is serving, carried across its async
- * work (AsyncLocalStorage), so a call the handler makes inherits the caller's remaining budget.
+ * work (AsyncLocalStorage), so a call the handler makes inherits the caller's remaining budget and
+ * carries its metadata on (client/request-header.ts), as a go-micro handler's ctx does.
  *
  * On Node 20 an active AsyncLocalStorage puts a hook on every promise (about a fifth of a busy
  * server's throughput), so the scope is switched on only in processes that make calls: when clients

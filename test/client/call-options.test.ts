@@ -53,6 +53,17 @@ class TimingController {
     });
   }
 
+  /** Calls Timing.Headers with metadata of its own: the nested call must carry this call's too. */
+  @Handler('Timing.Relay')
+  relay(): Promise<unknown> {
+    return this.client.call(
+      'timing',
+      'Timing.Headers',
+      {},
+      { metadata: { 'x-tenant': 'own', 'x-hop': '2' } },
+    );
+  }
+
   @Handler('Timing.Conflict')
   conflict(): never {
     conflicts++;
@@ -129,6 +140,26 @@ describe('timeouts and deadlines', () => {
       code: 408,
       detail: expect.stringContaining("caller's deadline has passed"),
     });
+  });
+});
+
+describe('metadata of the call being served', () => {
+  it("travels on with a nested call (go-micro's ctx), under the nested call's own, without hop headers", async () => {
+    const seen = await client.call<Record<string, string>>(
+      'timing',
+      'Timing.Relay',
+      {},
+      {
+        metadata: { 'X-Trace-Id': 't-1', traceparent: '00-abc-01', 'x-tenant': 'acme', 'user-agent': 'ua/1' },
+      },
+    );
+    expect(seen).toMatchObject({
+      'x-trace-id': 't-1',
+      traceparent: '00-abc-01',
+      'x-tenant': 'own',
+      'x-hop': '2',
+    });
+    expect(seen['user-agent']).toBeUndefined();
   });
 });
 

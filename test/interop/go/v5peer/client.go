@@ -167,6 +167,8 @@ func call(args []string) error {
 // placeholder first message (go-micro's server discards the body of a stream's first message), then
 // Sends every --send message. Replies are read until io.EOF (the server's EOS), an error, --recv
 // replies (then Close() ends the client's side, as a Go client of a bidi stream does), or --timeout.
+// go-micro's own deadline for a stream is --stream-timeout (client.WithStreamTimeout): the client sends
+// it as the Timeout header and never enforces it itself; the server ends the stream when it passes.
 // go-micro's stream client has no CloseSend ("streamer not implemented"): --close-after-send calls
 // Close() after the sends, which sends EOS and shuts the stream down, so every later Recv fails with
 // "connection is shut down" and replies sent after it are never read.
@@ -179,6 +181,7 @@ func stream(args []string) error {
 	closeAfterSend := fs.Bool("close-after-send", false, "call stream.Close() after the sends")
 	recvMax := fs.Int("recv", 0, "stop after this many replies and Close() (0: read until the stream ends)")
 	timeout := fs.Duration("timeout", 10*time.Second, "give up (exit) when the stream has not ended by then")
+	streamTimeout := fs.Duration("stream-timeout", 0, "client.WithStreamTimeout: sent as the Timeout header, enforced by the server")
 	ct := fs.String("content-type", "", "Content-Type (default go-micro's application/json)")
 	var mdFlags multi
 	fs.Var(&mdFlags, "metadata", "key=value metadata (repeatable)")
@@ -230,6 +233,9 @@ func stream(args []string) error {
 	var opts []client.CallOption
 	if *address != "" {
 		opts = append(opts, client.WithAddress(*address))
+	}
+	if *streamTimeout > 0 {
+		opts = append(opts, client.WithStreamTimeout(*streamTimeout))
 	}
 	st, err := c.Stream(ctx, req, opts...)
 	if err != nil {

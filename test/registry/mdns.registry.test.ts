@@ -1,11 +1,13 @@
 // mDNS registry in one process on 127.0.0.1: go-micro's record layout as seen by a plain mDNS
-// client, listing, the not-found hint, and typed errors for bad input.
+// client, listing, the not-found hint, typed errors for bad input, and which sources count as local.
 import { createSocket } from 'node:dgram';
+import { networkInterfaces } from 'node:os';
 import makeMdns from 'multicast-dns';
 import type { Answer, Packet } from 'dns-packet';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { decodeTxt } from '../../lib/registry/encoding.js';
 import { MdnsRegistry } from '../../lib/registry/mdns/mdns.registry.js';
+import { isLocalSource } from '../../lib/registry/mdns/mdns.options.js';
 import { MicroError } from '../../lib/errors/micro-error.js';
 import type { Service } from '../../lib/registry/registry.js';
 
@@ -94,5 +96,25 @@ describe('mDNS registry on 127.0.0.1', () => {
     await new Promise<void>((r) => junk.destroy(() => r()));
     const [found] = await registry.getService('layout');
     expect(found?.nodes.map((n) => n.id)).toEqual(['layout-1']);
+  });
+});
+
+describe('which sources a registry on 127.0.0.1 hears and answers (isLocalSource)', () => {
+  it('loopback, and 0.0.0.0: a go-micro query or announcement on a loopback-only host', () => {
+    expect(isLocalSource('127.0.0.1')).toBe(true);
+    expect(isLocalSource('127.0.1.1')).toBe(true);
+    expect(isLocalSource('0.0.0.0')).toBe(true);
+  });
+
+  it("this machine's own addresses: go-micro sends through the default interface", () => {
+    const own = Object.values(networkInterfaces())
+      .flatMap((l) => l ?? [])
+      .filter((i) => i.family === 'IPv4' && !i.internal)
+      .map((i) => i.address);
+    for (const address of own) expect(isLocalSource(address)).toBe(true);
+  });
+
+  it('not another machine', () => {
+    expect(isLocalSource('192.0.2.7')).toBe(false); // TEST-NET-1, never assigned
   });
 });

@@ -42,6 +42,21 @@ function localIPv4(): string[] {
     .map((i) => i.address);
 }
 
+let ownAddresses: { set: Set<string>; at: number } | undefined;
+
+/**
+ * Whether a packet's source is this machine: loopback, 0.0.0.0 (what the kernel puts on multicast
+ * from a socket bound to 0.0.0.0 when no address fits the route, as go-micro's queries and
+ * announcements on a loopback-only host), or one of its own addresses (go-micro sends through the
+ * default interface, whatever MICRO_REGISTRY_ADDRESS says, and the packet loops back with that
+ * address). Own addresses are re-read at most once a second.
+ */
+export function isLocalSource(address: string, now = Date.now()): boolean {
+  if (address.startsWith('127.') || address === '0.0.0.0' || address === '::1') return true;
+  if (!ownAddresses || now - ownAddresses.at > 1_000) ownAddresses = { set: new Set(localIPv4()), at: now };
+  return ownAddresses.set.has(address);
+}
+
 export function resolveMdnsOptions(options: MdnsRegistryOptions = {}): ResolvedMdnsOptions {
   const iface = options.interface?.trim() || undefined;
   if (iface !== undefined) {

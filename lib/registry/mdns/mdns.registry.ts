@@ -18,6 +18,7 @@ import makeMdns from 'multicast-dns';
 import { MicroError } from '../../errors/micro-error.js';
 import type { RegisterOptions, Registry, Service, WatchEvent, WatchOptions, Watcher } from '../registry.js';
 import {
+  isLocalSource,
   MDNS_ERROR_ID,
   mdnsOptionsFromAddress,
   notFoundHint,
@@ -284,10 +285,15 @@ export class MdnsRegistry implements Registry {
     for (const c of this.collectors) c(observed, packet);
   }
 
-  /** With a loopback interface, packets from elsewhere are ignored and never answered. */
+  /**
+   * With a loopback interface, packets from other machines are ignored and never answered; this
+   * machine's own (go-micro's from 0.0.0.0 or its default interface's address included) count.
+   */
   private foreign(rinfo: RemoteInfo): boolean {
     return (
-      this.options.interface !== undefined && isLoopback(this.options.interface) && !isLoopback(rinfo.address)
+      this.options.interface !== undefined &&
+      isLoopback(this.options.interface) &&
+      !isLocalSource(rinfo.address)
     );
   }
 

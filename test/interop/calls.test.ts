@@ -206,6 +206,19 @@ describe.skipIf(goAvailability.skip || consulAvailability.skip)(
           });
         },
       );
+      it('Node client → Go service: metadata named like HTTP headers (Upgrade, Expect) is left out, the call goes through', async () => {
+        // go-micro's own client sends them as they are; with Expect it then fails itself ("100 Continue")
+        const reply = (await nodeCall(
+          'Greeter.Metadata',
+          {},
+          {
+            metadata: { Upgrade: 'websocket', Expect: '100-continue', 'X-Trace-Id': 'trace-2' },
+          },
+        )) as { metadata: Record<string, string> };
+        expect(reply.metadata).toMatchObject({ 'X-Trace-Id': 'trace-2' });
+        expect(reply.metadata.Upgrade).toBeUndefined();
+        expect(reply.metadata.Expect).toBeUndefined();
+      });
     });
 
     describe('errors', () => {

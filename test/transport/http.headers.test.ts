@@ -21,4 +21,12 @@ describe('HTTP header values', () => {
     const out = toHttpHeaders({ 'x-a': 'one\r\ntwo\u0000', 'bad key': 'v', 'x-é': 'v' }, 3);
     expect(out).toEqual({ 'X-A': 'one  two ', 'Content-Length': 3 });
   });
+
+  it('leaves out the headers HTTP itself gives a meaning (undici refuses Upgrade and Expect on a request)', () => {
+    const header = { upgrade: 'websocket', expect: '100-continue', connection: 'x', 'x-trace-id': 't' };
+    expect(toHttpHeaders(header, 0)).toEqual({ 'X-Trace-Id': 't', 'Content-Length': 0 });
+    expect(fromHttpHeaders({ upgrade: 'websocket', expect: '100-continue', 'x-trace-id': 't' })).toEqual({
+      'x-trace-id': 't',
+    });
+  });
 });

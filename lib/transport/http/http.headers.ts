@@ -9,12 +9,17 @@ import type { IncomingHttpHeaders, OutgoingHttpHeaders } from 'node:http';
 import { canonicalHeader } from '../../metadata/headers.js';
 import type { Header } from '../transport.js';
 
-/** Hop-by-hop and framing headers that belong to HTTP itself, never to a message. */
+/**
+ * Hop-by-hop and framing headers that belong to HTTP itself, never to a message. Upgrade and Expect
+ * would change what the request is (undici refuses both: metadata named so failed every call).
+ */
 export const HTTP_ONLY: ReadonlySet<string> = new Set([
   'content-length',
   'connection',
   'keep-alive',
   'transfer-encoding',
+  'upgrade',
+  'expect',
   'host',
   'date',
 ]);

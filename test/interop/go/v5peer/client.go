@@ -279,7 +279,8 @@ func stream(args []string) error {
 	}
 }
 
-// publish sends one message with go-micro's client (micro.NewEvent for the default Content-Type).
+// publish sends one message with go-micro's client (micro.NewEvent for the default Content-Type), or
+// --count n of them, "%d" in --body replaced by each one's index (1..n).
 // The http broker POSTs to the subscribers in a goroutine after Publish returned, so the process
 // lingers (--linger, default 1s) before exiting; lingering is the only way to let the delivery go out.
 func publish(args []string) error {
@@ -290,6 +291,7 @@ func publish(args []string) error {
 	fs.Var(&mdFlags, "metadata", "key=value metadata (repeatable)")
 	ct := fs.String("content-type", "", "Content-Type (default go-micro's application/json)")
 	linger := fs.Duration("linger", time.Second, "wait this long after Publish for the async delivery")
+	count := fs.Int("count", 1, "publish this many messages; %d in --body becomes each one's index (1..n)")
 	if err := parse(fs, args); err != nil {
 		return err
 	}
@@ -302,16 +304,22 @@ func publish(args []string) error {
 	}
 	c := clientService().Client()
 	contentType := contentTypeOr(c, *ct)
-	msg, err := bodyFor(contentType, "").request(*js)
-	if err != nil {
-		return err
-	}
 	ctx := metadata.NewContext(context.Background(), md)
 	start := time.Now()
-	if *ct == "" {
-		err = micro.NewEvent(*topic, c).Publish(ctx, msg)
-	} else {
-		err = c.Publish(ctx, c.NewMessage(*topic, msg, client.WithMessageContentType(contentType)))
+	for i := 1; i <= *count && err == nil; i++ {
+		body := *js
+		if *count > 1 {
+			body = strings.ReplaceAll(body, "%d", fmt.Sprint(i))
+		}
+		var msg any
+		if msg, err = bodyFor(contentType, "").request(body); err != nil {
+			return err
+		}
+		if *ct == "" {
+			err = micro.NewEvent(*topic, c).Publish(ctx, msg)
+		} else {
+			err = c.Publish(ctx, c.NewMessage(*topic, msg, client.WithMessageContentType(contentType)))
+		}
 	}
 	ms := millis(time.Since(start))
 	if err != nil {

@@ -160,6 +160,31 @@ describe.skipIf(goAvailability.skip || consulAvailability.skip)(
       });
     });
 
+    describe('a JSON field the proto lacks', () => {
+      it('Go client → Node service: ignored, as a handler without validation takes any JSON', async () => {
+        const reply = await goCall('node.greeter', 'Greeter.Hello', ['--body', '{"name":"Ann","extra":1}']);
+        expect(reply).toMatchObject({ ok: true, body: { msg: 'Hello Ann' } });
+      });
+
+      it('Node client → Go service: go-micro refuses it in application/json (protojson) with a bare-text 500, json-rpc ignores it', async () => {
+        // codec/json/json.go:33: protojson.Unmarshal without DiscardUnknown; the error text becomes
+        // Micro-Error as it is (server/rpc_server.go serveReq), so the Node client reads a 500
+        const error = await nodeCall('Greeter.Hello', { name: 'Ann', extra: 1 });
+        expect(error).toBeInstanceOf(MicroError);
+        expect(error).toMatchObject({
+          id: 'go.greeter',
+          code: 500,
+          detail: expect.stringContaining('unknown field "extra"'),
+        });
+        const reply = await nodeCall(
+          'Greeter.Hello',
+          { name: 'Ann', extra: 1 },
+          { contentType: 'application/json-rpc' },
+        );
+        expect(reply).toEqual({ msg: 'Hello Ann' });
+      });
+    });
+
     describe('metadata', () => {
       const metadata = {
         'X-Trace-Id': 'trace-1',

@@ -231,6 +231,7 @@ describe.skipIf(goAvailability.skip || consulAvailability.skip)(
           });
         },
       );
+
       it('Node client → Go service: metadata named like HTTP headers (Upgrade, Expect) is left out, the call goes through', async () => {
         // go-micro's own client sends them as they are; with Expect it then fails itself ("100 Continue")
         const reply = (await nodeCall(

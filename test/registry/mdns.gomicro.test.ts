@@ -172,6 +172,8 @@ function goInstance(service: string, id: string, port: number, ttl: number): Ans
 describe('nest-micro reads go-micro responders', () => {
   const goService = `gosvc-${run}`;
   const goNodes = [`go-1-${run}`, `go-2-${run}`];
+  // a Go node that announced once (as go-micro does, at start only) and answers queries while `alive`
+  const kept = { service: `gokeep-${run}`, id: `keep-${run}`, port: 8301, ttl: 2, alive: true, asked: 0 };
   const registry = new MdnsRegistry({ interface: '127.0.0.1' });
   const responder = createSocket({ type: 'udp4', reuseAddr: true });
   const multicast = (packet: Packet): void => {
@@ -187,6 +189,16 @@ describe('nest-micro reads go-micro responders', () => {
       const query = dnsPacket.decode(data);
       if (query.type !== 'query') return;
       for (const q of query.questions ?? []) {
+        if (q.name === `${kept.service}.micro` && q.type === 'PTR') {
+          kept.asked++;
+          if (!kept.alive) continue;
+          const answers = [
+            { name: q.name, type: 'PTR', ttl: kept.ttl, data: `${kept.id}.${kept.service}.micro` } as Answer,
+            ...goInstance(kept.service, kept.id, kept.port, kept.ttl),
+          ];
+          const packet = { type: 'response' as const, questions: query.questions, answers };
+          responder.send(dnsPacket.encode(packet), rinfo.port, rinfo.address);
+        }
         if (q.name !== `${goService}.micro` || q.type !== 'PTR') continue;
         goNodes.forEach((id, i) => {
           const answers: Answer[] = [
@@ -217,6 +229,29 @@ describe('nest-micro reads go-micro responders', () => {
       `go-2-${run}@127.0.0.1:8102`,
     ]);
     expect(found?.nodes[0]?.metadata).toEqual({ go: 'yes' });
+  });
+
+  it('watch keeps a Go node that never announces again while it answers, and drops it once silent', async () => {
+    const events: WatchEvent[] = [];
+    const watcher = registry.watch((e) => events.push(e), { service: kept.service });
+    try {
+      await new Promise((r) => setTimeout(r, 100)); // the registry's sockets open
+      multicast({ answers: goInstance(kept.service, kept.id, kept.port, kept.ttl) });
+      await waitFor(() => events.some((e) => e.action === 'create'), 5_000, 'create');
+      // more than two TTLs: the registry asks before the record lapses, the Go node answers
+      await new Promise((r) => setTimeout(r, kept.ttl * 2_500));
+      expect(events.map((e) => e.action)).toEqual(['create']);
+      expect(kept.asked).toBeGreaterThan(0);
+
+      kept.alive = false; // SIGKILLed: no goodbye, no answer
+      await waitFor(() => events.some((e) => e.action === 'delete'), kept.ttl * 2_000, 'delete');
+      expect(events.map((e) => [e.action, e.service.nodes[0]?.id])).toEqual([
+        ['create', kept.id],
+        ['delete', kept.id],
+      ]);
+    } finally {
+      watcher.stop();
+    }
   });
 
   it('watch sees a Go announcement (SRV, A, TXT, no PTR) and its goodbye', async () => {

@@ -59,7 +59,10 @@ export class MdnsRegistry implements Registry {
   private readonly timers = new Map<string, NodeJS.Timeout>();
   private readonly collectors = new Set<Collector>();
   private readonly listeners = new Set<{ listener: (e: WatchEvent) => void; options: WatchOptions }>();
-  private readonly table = new ObservedTable((event) => this.emit(event));
+  private readonly table = new ObservedTable(
+    (event) => this.emit(event),
+    (nodes) => this.refresh(nodes),
+  );
   private main?: Mdns;
   private querier?: Mdns;
   private started?: Promise<void>;
@@ -238,6 +241,20 @@ export class MdnsRegistry implements Registry {
     querier.on('warning', (e: Error) => this.warn(e));
     querier.on('response', (packet: Packet, rinfo: RemoteInfo) => this.onResponse(packet, rinfo));
     this.querier = querier;
+  }
+
+  /**
+   * Asks again for watched nodes whose records near their TTL (a go-micro node never re-announces);
+   * the answers reach onResponse and refresh the table. Only while someone watches.
+   */
+  private refresh(nodes: ObservedNode[]): void {
+    if (this.listeners.size === 0 || !this.querier || this.closed) return;
+    for (const service of new Set(nodes.map((n) => n.txt.service)))
+      this.querier.query(
+        { questions: [{ name: `${service}.${this.options.domain}`, type: 'PTR' }] },
+        { port: this.options.port, address: this.options.group },
+        (err) => err && this.warn(err),
+      );
   }
 
   /** Sends a query and hands every response heard during the window to `collect`. */

@@ -2,20 +2,36 @@
  * The nodes this process has heard about on mDNS, each alive until its record TTL lapses unless an
  * announcement or answer refreshes it. Changes become watch events: a new node `create`, a changed
  * one `update`, a goodbye (TTL 0) or a lapsed TTL `delete` — so a SIGKILLed node leaves.
+ * go-micro announces a node only when it starts, never again: when 20% and 10% of a record's TTL
+ * are left the table asks `refresh` to query for it (RFC 6762 §5.2), so a live Go node answers
+ * and stays.
  */
 import type { Service, WatchEvent } from '../registry.js';
 import type { ObservedNode } from './mdns.records.js';
 
 interface Entry {
   seen: ObservedNode;
+  seenAt: number;
   expiresAt: number;
+  /** Refresh queries asked for so far (at 80% and 90% of the TTL). */
+  asked: number;
 }
+
+const SWEEP_MS = 500;
+/** Refresh queries go out when this much of a record's TTL is left: 20%, then 10% (at least 2, then 1 sweep). */
+const REFRESH_LEFT: Array<[fraction: number, floorMs: number]> = [
+  [0.2, 2 * SWEEP_MS],
+  [0.1, SWEEP_MS],
+];
 
 export class ObservedTable {
   private readonly entries = new Map<string, Entry>();
   private sweeper?: NodeJS.Timeout;
 
-  constructor(private readonly emit: (event: WatchEvent) => void) {}
+  constructor(
+    private readonly emit: (event: WatchEvent) => void,
+    private readonly refresh: (nodes: ObservedNode[]) => void = () => undefined,
+  ) {}
 
   observe(seen: ObservedNode): void {
     const old = this.entries.get(seen.instance);
@@ -25,7 +41,8 @@ export class ObservedTable {
       this.emit({ action: 'delete', service: toService(old.seen) });
       return;
     }
-    this.entries.set(seen.instance, { seen, expiresAt: Date.now() + seen.ttlSeconds * 1000 });
+    const now = Date.now();
+    this.entries.set(seen.instance, { seen, seenAt: now, expiresAt: now + seen.ttlSeconds * 1000, asked: 0 });
     this.ensureSweeper();
     if (!old) this.emit({ action: 'create', service: toService(seen) });
     else if (fingerprint(old.seen) !== fingerprint(seen))
@@ -46,17 +63,26 @@ export class ObservedTable {
 
   private ensureSweeper(): void {
     if (this.sweeper) return;
-    this.sweeper = setInterval(() => this.sweep(), 500);
+    this.sweeper = setInterval(() => this.sweep(), SWEEP_MS);
     this.sweeper.unref();
   }
 
   private sweep(): void {
     const now = Date.now();
+    const due: ObservedNode[] = [];
     for (const [instance, entry] of this.entries) {
-      if (entry.expiresAt > now) continue;
-      this.entries.delete(instance);
-      this.emit({ action: 'delete', service: toService(entry.seen) });
+      if (entry.expiresAt <= now) {
+        this.entries.delete(instance);
+        this.emit({ action: 'delete', service: toService(entry.seen) });
+        continue;
+      }
+      const left = REFRESH_LEFT[entry.asked];
+      const ttl = entry.expiresAt - entry.seenAt;
+      if (!left || entry.expiresAt - now > Math.max(ttl * left[0], left[1])) continue;
+      entry.asked++;
+      due.push(entry.seen);
     }
+    if (due.length > 0) this.refresh(due);
     if (this.entries.size === 0) this.close();
   }
 }

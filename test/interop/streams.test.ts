@@ -10,8 +10,8 @@
 //     sends later (internal/util/socket/socket.go:69): back-to-back messages go out corrupted. The Go
 //     peer works around it for json and protobuf only; json-rpc and proto-rpc streams from go-micro
 //     lose or garble messages (go-micro's own client too);
-//   - its client cannot half-close (client/rpc_stream.go:134 CloseSend: "streamer not implemented");
-//     Close() sends EOS and shuts the connection (rpc_stream.go:138-180), so a client stream's reply
+//   - its client cannot half-close (client/rpc_stream.go:147 CloseSend: "streamer not implemented");
+//     Close() sends EOS and shuts the connection (rpc_stream.go:151-187), so a client stream's reply
 //     (Greeter.Collect) is never read by a Go client;
 //   - its handlers end silently after reading the client's EOS (server/rpc_router.go:282), so a
 //     nest-micro client completes such a stream `endGrace` ms after its own end;

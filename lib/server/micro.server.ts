@@ -27,6 +27,7 @@ import { HandlerInvoker } from './handler-invoker.js';
 import { Registrar } from './registrar.js';
 import { dispatchCall, type DispatcherHost } from './rpc-dispatcher.js';
 import { dispatchStream } from './stream-dispatcher.js';
+import { logUnhandledRxErrors } from './unhandled-rx-errors.js';
 
 export class MicroServer extends Server implements CustomTransportStrategy {
   override readonly transportId = MICRO_TRANSPORT;
@@ -41,6 +42,8 @@ export class MicroServer extends Server implements CustomTransportStrategy {
   private closing?: Promise<void>;
   private announced?: Service;
   private started = false;
+  /** Releases the rxjs unhandled-error hook taken while serving. */
+  private releaseRxHook?: () => void;
   /** Function mode (go-micro's NewFunction): serve one call or event, then report it. */
   private once?: { taken: boolean; served: Promise<void>; resolve: () => void };
 
@@ -134,6 +137,7 @@ export class MicroServer extends Server implements CustomTransportStrategy {
     const o = this.options;
     const { transport, broker, registry } = o;
     await runHooks('beforeStart', o.hooks.beforeStart);
+    this.releaseRxHook ??= logUnhandledRxErrors(this.logger);
     this.listener = await transport.listen(
       o.address,
       {
@@ -234,6 +238,8 @@ export class MicroServer extends Server implements CustomTransportStrategy {
     await o.broker
       .disconnect()
       .catch((error: unknown) => this.logger.warn(`broker disconnect failed: ${String(error)}`));
+    this.releaseRxHook?.();
+    this.releaseRxHook = undefined;
     if (wasStarted) {
       this.logger.log(`${o.name} stopped and deregistered`);
       await runHooks('afterStop', o.hooks.afterStop).catch((e: unknown) => this.logger.warn(String(e)));

@@ -83,12 +83,14 @@ async function runPeer(peer: Peer, round: number): Promise<void> {
     // short: an mDNS label holds the node id "<service>-<uuid>" in 63 bytes
     BENCH_SERVICE: `bench-${runTag}-${round}-${PEERS.indexOf(peer)}`,
     ...GO_ENV,
-    MICRO_SERVER_ADDRESS: `127.0.0.1:${ports.BENCH_PORT}`,
     ...peer.env,
   };
   const nodeArgs =
     o.cpuProf === peer.id ? ['--cpu-prof', `--cpu-prof-dir=${profileDir}/${peer.id}-r${round}`] : [];
-  const server = await startServer(target(peer.server, ports.BENCH_PORT), common, nodeArgs);
+  // the server's address for the go-micro server alone: a go-micro client configured with the same
+  // server address takes calls to it for its own (never started) server and they hang
+  const serverEnv = { ...common, MICRO_SERVER_ADDRESS: `127.0.0.1:${ports.BENCH_PORT}` };
+  const server = await startServer(target(peer.server, ports.BENCH_PORT), serverEnv, nodeArgs);
   const serverCpu = sampleCpu(server.pid);
   try {
     const budget = levels.length * (warmupMs + durationMs) + 60_000;

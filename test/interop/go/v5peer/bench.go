@@ -79,23 +79,25 @@ func bench(args []string) error {
 	warmup := time.Duration(envInt("BENCH_WARMUP_MS", 2000)) * time.Millisecond
 	duration := time.Duration(envInt("BENCH_DURATION_MS", 10000)) * time.Millisecond
 
-	c := clientService().Client()
-	callOnce := func() error {
-		req := c.NewRequest(*service, "Greeter.Hello", &pb.Request{Name: "John"})
-		rsp := new(pb.Response)
-		if err := c.Call(context.Background(), req, rsp, client.WithAddress(*address), client.WithRetries(0)); err != nil {
-			return err
+	newCaller := func() func() error {
+		c := clientService().Client()
+		return func() error {
+			req := c.NewRequest(*service, "Greeter.Hello", &pb.Request{Name: "John"})
+			rsp := new(pb.Response)
+			if err := c.Call(context.Background(), req, rsp, client.WithAddress(*address), client.WithRetries(0)); err != nil {
+				return err
+			}
+			if rsp.Msg != "Hello John" {
+				return fmt.Errorf("unexpected reply %q", rsp.Msg)
+			}
+			return nil
 		}
-		if rsp.Msg != "Hello John" {
-			return fmt.Errorf("unexpected reply %q", rsp.Msg)
-		}
-		return nil
 	}
-	if err := callOnce(); err != nil {
+	if err := newCaller()(); err != nil {
 		return fmt.Errorf("first call: %w", err)
 	}
 	for _, concurrency := range levels {
-		out, _ := json.Marshal(runLevel(callOnce, concurrency, warmup, duration))
+		out, _ := json.Marshal(runLevel(newCaller(), concurrency, warmup, duration))
 		fmt.Printf("RESULT %s\n", out)
 	}
 	fmt.Println("DONE")

@@ -6,6 +6,8 @@ import type { MetadataInit } from '../metadata/metadata.js';
 import type { Node } from '../registry/registry.js';
 import type { Filter, Strategy } from '../selector/selector.js';
 import type { Header, Message } from '../transport/transport.js';
+import type { BreakerOptions } from './circuit-breaker.js';
+import type { Fallback } from './fallback.js';
 
 /** One whole call, as call wrappers see it. */
 export interface CallRequest {
@@ -66,6 +68,16 @@ export interface ClientCallOptions {
   wrappers?: CallWrapper[];
   /** Wrappers around each attempt, outermost first. */
   attemptWrappers?: AttemptWrapper[];
+  /**
+   * Circuit breaker of the called service (or endpoint), shared by the module's clients: `true`
+   * for the defaults, options, or `false` to call past one (default: none). Made on first use with
+   * that call's options. See circuit-breaker.ts.
+   */
+  breaker?: BreakerOptions | boolean;
+  /** At most this many calls in flight to one service from the module's clients; past it a 503. */
+  maxInFlight?: number;
+  /** Returned instead of an unavailability error (408, 502/503/504, retryable): a value or `(error) => value`. */
+  fallback?: Fallback;
 }
 
 export const DEFAULT_CALL_OPTIONS: ClientCallOptions = {

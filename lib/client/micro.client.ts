@@ -5,6 +5,7 @@
  * data, options)` and `publish(topic, data, options)`; `with(options)` derives a client with other
  * per-call defaults (metadata, timeout, address, filters…). `stream(endpoint, requests$)` opens a
  * bidirectional stream and returns the replies as an Observable (also async-iterable).
+ * `breakers` emits the circuit breakers' state changes.
  */
 import { randomUUID } from 'node:crypto';
 import { ClientProxy, type ReadPacket, type WritePacket } from '@nestjs/microservices';
@@ -14,6 +15,7 @@ import { HEADER } from '../metadata/headers.js';
 import type { MetadataInit } from '../metadata/metadata.js';
 import type { ResolvedOptions } from '../options.js';
 import { layerCallOptions, type ClientCallOptions } from './call-options.js';
+import type { CircuitBreakers } from './circuit-breaker.js';
 import { RpcCaller } from './rpc-caller.js';
 import { streamCallerFor, type StreamCallOptions } from './stream-caller.js';
 import type { MicroStream } from '../streaming/micro-stream.js';
@@ -114,6 +116,14 @@ export class MicroClient extends ClientProxy {
 
   unwrap<T>(): T {
     return this.caller as T;
+  }
+
+  /**
+   * The circuit breakers of the services this module's clients call (shared by every client of the
+   * module): `client.breakers.on('open', ({ name, error }) => …)`, also `half-open` and `close`.
+   */
+  get breakers(): CircuitBreakers {
+    return this.caller.breakers;
   }
 
   protected async dispatchEvent<T = unknown>(packet: ReadPacket): Promise<T> {

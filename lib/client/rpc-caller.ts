@@ -2,7 +2,8 @@
  * The client's call path, shared by every MicroClient of a module: select → dial → encode → send,
  * with a whole-call budget, per-attempt timeouts, retries of what is safe to retry (on another
  * node when there is one), deadline inheritance from the request being served, and selector
- * feedback (`mark`) after every attempt.
+ * feedback (`mark`) after every attempt; per service, an optional bulkhead (`maxInFlight`) and
+ * circuit breaker around the whole call, and a `fallback` for unavailability errors.
  */
 import { randomUUID } from 'node:crypto';
 import type { Codec } from '../codec/codec.js';
@@ -22,6 +23,9 @@ import {
   type CallFn,
   type ClientCallOptions,
 } from './call-options.js';
+import { Bulkheads } from './bulkhead.js';
+import { CircuitBreakers, type CircuitBreaker } from './circuit-breaker.js';
+import { withFallback } from './fallback.js';
 import { requestHeader } from './request-header.js';
 import { TransportChoice } from './transport-choice.js';
 
@@ -33,6 +37,10 @@ export class RpcCaller {
 
   /** The transport for each node (shared with the stream path, closed with this caller). */
   readonly transports: TransportChoice;
+  /** Circuit breakers of the services called (when calls ask for one), with their events. */
+  readonly breakers = new CircuitBreakers();
+  /** Calls in flight per service, for `maxInFlight`. */
+  readonly bulkheads = new Bulkheads();
   private lastIn?: Partial<ClientCallOptions>;
   private lastOut?: ClientCallOptions;
 
@@ -60,13 +68,18 @@ export class RpcCaller {
       return Promise.reject(error);
     }
     const wrappers = options.wrappers;
-    if (!wrappers?.length) return this.execute(service, endpoint, data, options) as Promise<T>;
-    const run = wrappers.reduceRight<CallFn>(
-      (next, wrap) => wrap(next),
-      (r) => this.execute(r.service, r.endpoint, r.data, r.options),
-    );
-    // wrappers may change what they are given: they get their own copy of the options
-    return run({ service, endpoint, data, options: { ...options } }) as Promise<T>;
+    let call: Promise<unknown>;
+    if (!wrappers?.length) call = this.execute(service, endpoint, data, options);
+    else {
+      const run = wrappers.reduceRight<CallFn>(
+        (next, wrap) => wrap(next),
+        (r) => this.execute(r.service, r.endpoint, r.data, r.options),
+      );
+      // wrappers may change what they are given: they get their own copy of the options
+      call = run({ service, endpoint, data, options: { ...options } });
+    }
+    // outside the wrappers, so tracing and metrics see the failure the fallback hides
+    return (options.fallback === undefined ? call : withFallback(call, options.fallback)) as Promise<T>;
   }
 
   /**
@@ -85,7 +98,8 @@ export class RpcCaller {
 
   /**
    * One whole call: one promise, attempts driven by callbacks (no promise per attempt unless attempt
-   * wrappers ask for one).
+   * wrappers ask for one). A bulkhead or breaker in the options admits it first, or refuses it
+   * without a network call; an admitted call reports its outcome to them when it settles.
    */
   private execute(service: string, endpoint: string, data: unknown, o: ClientCallOptions): Promise<unknown> {
     return new Promise((resolve, reject) => {
@@ -94,23 +108,61 @@ export class RpcCaller {
       const id = nextId();
       const header = requestHeader(service, endpoint, id, codec.contentType, o.metadata);
       const body = codec.encodeRequest({ id, endpoint }, data, o.protobuf?.request);
-      const attempts = new Attempts(
-        this,
-        service,
-        endpoint,
-        header,
-        body,
-        codec,
-        o,
-        deadline,
-        resolve,
-        reject,
-      );
+      let ok = resolve;
+      let fail = reject;
+      if (o.breaker || o.maxInFlight !== undefined) {
+        const release = this.admit(service, endpoint, o);
+        if (release instanceof MicroError) return reject(release);
+        ok = (value) => {
+          release(null);
+          resolve(value);
+        };
+        fail = (error) => {
+          release(error);
+          reject(error);
+        };
+      }
+      const attempts = new Attempts(this, service, endpoint, header, body, codec, o, deadline, ok, fail);
       if (o.address) return attempts.start(addressNext(o.address));
       this.options.selector
         .select(service, { filters: o.filters, strategy: o.strategy })
-        .then((next) => attempts.start(next), reject);
+        .then((next) => attempts.start(next), fail);
     });
+  }
+
+  /**
+   * Takes a bulkhead slot and a breaker ticket for a call: a release to call once with the call's
+   * outcome (null on success), or the 503 refusing it.
+   */
+  private admit(
+    service: string,
+    endpoint: string,
+    o: ClientCallOptions,
+  ): ((error: unknown) => void) | MicroError {
+    const max = o.maxInFlight;
+    const bounded = max !== undefined;
+    if (bounded) {
+      const refused = this.bulkheads.enter(service, max);
+      if (refused) return refused;
+    }
+    let breaker: CircuitBreaker | undefined;
+    let ticket = 0;
+    if (o.breaker) {
+      breaker = this.breakers.for(service, endpoint, o.breaker);
+      const admitted = breaker.enter(Date.now());
+      if (admitted instanceof MicroError) {
+        if (bounded) this.bulkheads.exit(service);
+        return admitted;
+      }
+      ticket = admitted;
+    }
+    let released = false;
+    return (error) => {
+      if (released) return;
+      released = true;
+      if (bounded) this.bulkheads.exit(service);
+      breaker?.exit(ticket, error);
+    };
   }
 
   /** One attempt on `node`; the reply or a MicroError reaches `done` exactly once. */

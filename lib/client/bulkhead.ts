@@ -1,0 +1,38 @@
+/**
+ * Bulkhead: at most `maxInFlight` unary calls in flight from one module's clients to one service
+ * (retries included: a call holds its slot until it settles). Past the bound a call fails fast with
+ * a 503 `go.micro.client.bulkhead`, without a network call; nothing queues, so a slow dependency
+ * cannot pile up callers, memory or sockets here.
+ */
+import { MicroError } from '../errors/micro-error.js';
+
+export const BULKHEAD_ID = 'go.micro.client.bulkhead';
+
+export class Bulkheads {
+  private readonly inflight = new Map<string, number>();
+
+  /** Takes a slot for a call to `service`, or returns the 503 refusing it. */
+  enter(service: string, max: number): MicroError | undefined {
+    const now = this.inflight.get(service) ?? 0;
+    if (now >= max)
+      return MicroError.unavailable(
+        BULKHEAD_ID,
+        `bulkhead full: ${now} calls to ${service} in flight (maxInFlight ${max})`,
+        false,
+      );
+    this.inflight.set(service, now + 1);
+    return undefined;
+  }
+
+  /** Gives back the slot of a settled call. */
+  exit(service: string): void {
+    const now = this.inflight.get(service) ?? 0;
+    if (now <= 1) this.inflight.delete(service);
+    else this.inflight.set(service, now - 1);
+  }
+
+  /** Calls to `service` in flight now. */
+  inFlight(service: string): number {
+    return this.inflight.get(service) ?? 0;
+  }
+}

@@ -332,3 +332,38 @@ describe('bulkhead', () => {
     for (let i = 0; i < 3; i++) expect(await fail(client)).toMatchObject({ id: 'flaky' });
   });
 });
+
+describe('as module options', () => {
+  it('MicroModule.forRoot client defaults and registerClients options layer, and every client of the module shares the breakers', async () => {
+    const ref = await Test.createTestingModule({
+      imports: [
+        MicroModule.forRoot({
+          registry,
+          env: false,
+          client: { retries: 0, breaker: { consecutive: 2 }, fallback: 'module' },
+        }),
+        MicroModule.registerClients([
+          { name: 'FLAKY', service: 'flaky', options: { fallback: 'registered' } },
+        ]),
+      ],
+    }).compile();
+    const root = ref.get(MicroClient);
+    const flaky = ref.get<MicroClient>('FLAKY');
+    expect(flaky.breakers).toBe(root.breakers);
+    const events = record(root);
+    down = true;
+    expect(await flaky.call('flaky', 'Flaky.Call', {})).toBe('registered');
+    expect(await root.call('flaky', 'Flaky.Call', {})).toBe('module');
+    expect(events).toEqual(['open flaky']);
+    const servedBefore = served;
+    expect(await flaky.call('flaky', 'Flaky.Call', {}, { fallback: (e: MicroError) => e.id })).toBe(
+      BREAKER_ID,
+    );
+    expect(
+      await flaky.with({ breaker: false, fallback: (e: MicroError) => e.id }).call('flaky', 'Flaky.Call', {}),
+    ).toBe('flaky');
+    expect(served).toBe(servedBefore + 1);
+    await root.options.transport.close();
+    await ref.close();
+  });
+});

@@ -12,17 +12,14 @@ import 'reflect-metadata';
 import { Controller, Module, type INestMicroservice } from '@nestjs/common';
 import { Ctx, Payload } from '@nestjs/microservices';
 import { Test } from '@nestjs/testing';
-import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   createRegistry,
-  loadProtoSync,
   MICRO_OPTIONS,
   MicroClient,
   MicroContext,
   MicroModule,
   MicroServer,
-  protoType,
   Subscriber,
   type ResolvedOptions,
 } from '../../lib/index.js';
@@ -38,10 +35,10 @@ import {
   type GoLine,
   type GoPeer,
 } from './support/go-peer.js';
+import { greeterType } from './support/greeter.js';
 import { nodeGreeterReady, startNodeGreeter } from './support/node-peer.js';
 
-const proto = loadProtoSync(fileURLToPath(new URL('go/proto/greeter.proto', import.meta.url)));
-const Request = protoType(proto, 'greeter.Request');
+const Request = greeterType('Request');
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 const TENANT = 'Zoë & 5 € — 東京';
 

@@ -5,19 +5,10 @@
 // typed errors, void replies, the Timeout header, unknown services/endpoints, and metadata across a
 // Go → Node → Go chain.
 import 'reflect-metadata';
-import { fileURLToPath } from 'node:url';
 import { Module, type INestApplicationContext } from '@nestjs/common';
 import { Test } from '@nestjs/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import {
-  createRegistry,
-  loadProtoSync,
-  MemoryBroker,
-  MicroClient,
-  MicroError,
-  MicroModule,
-  protoType,
-} from '../../lib/index.js';
+import { createRegistry, MemoryBroker, MicroClient, MicroError, MicroModule } from '../../lib/index.js';
 import { consulAvailability, startConsul, type ConsulAgent } from '../support/consul.js';
 import {
   buildGoPeer,
@@ -29,30 +20,8 @@ import {
   type GoLine,
   type GoPeer,
 } from './support/go-peer.js';
+import { CODECS, codecOptions, why } from './support/greeter.js';
 import { startNodeGreeter } from './support/node-peer.js';
-
-const why = (...reasons: string[]): string => reasons.filter(Boolean).join('; ');
-
-const proto = loadProtoSync(fileURLToPath(new URL('./go/proto/greeter.proto', import.meta.url)));
-const type = (name: string): unknown => protoType(proto, `greeter.${name}`);
-/** The protobuf types of an endpoint's request and reply (the Go peer's proto). */
-const pb = (response: string): { request: unknown; response: unknown } => ({
-  request: type('Request'),
-  response: type(response),
-});
-
-const CODECS = [
-  'application/json',
-  'application/protobuf',
-  'application/json-rpc',
-  'application/proto-rpc',
-] as const;
-type ContentType = (typeof CODECS)[number];
-const isProto = (ct: ContentType): boolean => ct.startsWith('application/proto');
-
-/** Call options for `ct`: the protobuf codecs need the endpoint's message types. */
-const codecOptions = (ct: ContentType, response: string): Parameters<MicroClient['call']>[3] =>
-  isProto(ct) ? { contentType: ct, protobuf: pb(response) } : { contentType: ct };
 
 const ZOE = 'Zoë €';
 

@@ -30,8 +30,8 @@ import {
   type ReadyLine,
 } from './support/go-peer.js';
 import { nodeGreeterReady, startNodeGreeter } from './support/node-peer.js';
+import { why } from './support/greeter.js';
 
-const why = (...reasons: string[]): string => reasons.filter(Boolean).join('; ');
 const GREETER_ENDPOINTS = [
   'Greeter.Bidi',
   'Greeter.Collect',

@@ -21,8 +21,8 @@ import {
 } from './support/go-peer.js';
 import { createNetns, netnsAvailability, type Netns } from './support/netns.js';
 import { nodeGreeterReady, startNodeGreeter } from './support/node-peer.js';
+import { why } from './support/greeter.js';
 
-const why = (...reasons: string[]): string => reasons.filter(Boolean).join('; ');
 const GO = { MICRO_REGISTRY: 'mdns' };
 const NODE = { MICRO_REGISTRY: 'mdns', MICRO_REGISTRY_ADDRESS: '127.0.0.1' };
 const GREETER_ENDPOINTS = [

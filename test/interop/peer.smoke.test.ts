@@ -12,8 +12,8 @@ import {
   type GoPeer,
 } from './support/go-peer.js';
 import { createNetns, netnsAvailability, type Netns } from './support/netns.js';
+import { why } from './support/greeter.js';
 
-const why = (...reasons: string[]): string => reasons.filter(Boolean).join('; ');
 const hello = ['call', '--service', 'go.greeter', '--endpoint', 'Greeter.Hello', '--body', '{"name":"John"}'];
 
 describe.skipIf(goAvailability.skip || consulAvailability.skip)(

@@ -21,19 +21,16 @@ import 'reflect-metadata';
 import { Controller, Module, type INestMicroservice } from '@nestjs/common';
 import { Payload } from '@nestjs/microservices';
 import { Test } from '@nestjs/testing';
-import { fileURLToPath } from 'node:url';
 import { concat, from, NEVER, Observable, of, type Observable as Obs } from 'rxjs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   createRegistry,
   Handler,
-  loadProtoSync,
   MemoryBroker,
   MicroClient,
   MicroError,
   MicroModule,
   MicroServer,
-  protoType,
   type StreamCallOptions,
   type StreamSource,
 } from '../../lib/index.js';
@@ -49,24 +46,13 @@ import {
   type GoLine,
   type GoPeer,
 } from './support/go-peer.js';
+import { CODECS, codecOptions } from './support/greeter.js';
 import { nodeGreeterReady, startNodeGreeter } from './support/node-peer.js';
 
-const CODECS = [
-  'application/json',
-  'application/protobuf',
-  'application/json-rpc',
-  'application/proto-rpc',
-] as const;
-type ContentType = (typeof CODECS)[number];
 /** The codecs in which go-micro's server streams deliver what the handler sent (see the header). */
 const INTACT = ['application/json', 'application/protobuf'] as const;
 const RPC = ['application/json-rpc', 'application/proto-rpc'] as const;
 const BROKE = { code: 500, detail: 'stream broke: 5 €', status: 'Internal Server Error' };
-
-const proto = loadProtoSync(fileURLToPath(new URL('go/proto/greeter.proto', import.meta.url)));
-const pb = { request: protoType(proto, 'greeter.Request'), response: protoType(proto, 'greeter.Response') };
-const codecOptions = (ct: ContentType): Options =>
-  ct.includes('proto') ? { contentType: ct, protobuf: pb } : { contentType: ct };
 
 /** What a `v5peer stream` received, and its end line. */
 const received = (lines: GoLine[]): unknown[] =>

@@ -10,6 +10,7 @@ export { MicroServer } from './server/micro.server.js';
 export { MicroContext } from './server/micro-context.js';
 export { MicroExceptionFilter } from './server/micro-exception.filter.js';
 export { currentCallContext, enableCallScope } from './server/call-scope.js';
+export type { LimitOptions, RateLimit } from './server/limits.js';
 export { MicroClient, type PublishCallOptions, type ServicePattern } from './client/micro.client.js';
 export * from './client/call-options.js';
 export * from './client/circuit-breaker.js';

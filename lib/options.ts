@@ -12,6 +12,7 @@ import type { ValidatePayloadOptions } from './validation/validate-payload.js';
 import type { Transport } from './transport/transport.js';
 import { createBroker, createCodecs, createRegistry, createSelector, createTransport } from './plugins.js';
 import type { ClientCallOptions } from './client/call-options.js';
+import type { RateLimit } from './server/limits.js';
 
 export interface MicroOptions {
   /** Service name, e.g. "greeter". Required for a server; clients may omit it. */
@@ -42,6 +43,16 @@ export interface MicroOptions {
   maxBodySize?: number;
   /** How long a stopping server waits for in-flight calls, ms (default 10 s). */
   drainTimeout?: number;
+  /**
+   * Calls and open streams the service handles at once (default 4096; Infinity for no limit). Past
+   * it, and past `maxQueued` waiting, a call is refused at once with a retryable 503 (load shedding:
+   * the client retries on another node). Handlers may set tighter limits of their own.
+   */
+  maxConcurrent?: number;
+  /** Calls waiting for a slot once `maxConcurrent` run (default 0: shed at once, never queue). */
+  maxQueued?: number;
+  /** Service-wide token bucket, calls per second (default none); past it a call gets a 429. */
+  rateLimit?: RateLimit;
   /**
    * After deregistering, how long a stopping server keeps serving so clients' caches drop the node,
    * ms (default 1 s); then it refuses new calls with a retryable "draining" error.
@@ -74,6 +85,9 @@ export interface ResolvedOptions {
   maxBodySize: number;
   drainTimeout: number;
   propagationDelay: number;
+  maxConcurrent: number;
+  maxQueued: number;
+  rateLimit?: RateLimit;
   validation: Pick<ValidatePayloadOptions, 'whitelist' | 'forbidUnknown' | 'groups'>;
   hooks: Required<{ [K in keyof LifecycleHooks]: Array<() => unknown> }>;
   client: Partial<ClientCallOptions>;
@@ -87,6 +101,8 @@ export const DEFAULTS = {
   maxBodySize: 4 * 1024 * 1024,
   drainTimeout: 10_000,
   propagationDelay: 1_000,
+  maxConcurrent: 4096,
+  maxQueued: 0,
 } as const;
 
 export type Hook = () => unknown;
@@ -144,6 +160,9 @@ export function resolveOptions(options: MicroOptions, env: Env = process.env): R
     maxBodySize: options.maxBodySize ?? DEFAULTS.maxBodySize,
     drainTimeout: options.drainTimeout ?? DEFAULTS.drainTimeout,
     propagationDelay: options.propagationDelay ?? DEFAULTS.propagationDelay,
+    maxConcurrent: options.maxConcurrent ?? DEFAULTS.maxConcurrent,
+    maxQueued: options.maxQueued ?? DEFAULTS.maxQueued,
+    rateLimit: options.rateLimit,
     validation: { ...options.validation },
     hooks: {
       beforeStart: hookList(options.hooks?.beforeStart),

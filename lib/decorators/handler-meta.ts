@@ -3,6 +3,7 @@
  * back by MicroServer to build registry endpoints, pick codecs schemas and validate payloads.
  */
 import { PARAM_ARGS_METADATA } from '@nestjs/microservices/constants.js';
+import type { LimitOptions } from '../server/limits.js';
 
 /** Nest's RpcParamtype.PAYLOAD; route-argument keys are "<paramtype>:<index>". */
 const PAYLOAD_PARAM = 3;
@@ -29,6 +30,8 @@ export interface HandlerExtras {
   ack?: 'auto' | 'manual';
   /** Validate the payload against requestType's class-validator decorators (default true). */
   validate?: boolean;
+  /** The handler's own maxConcurrent / maxQueued / rateLimit (on top of the service's). */
+  limits?: LimitOptions;
 }
 
 export function microExtras(extras: Record<string, unknown> | undefined): HandlerExtras | undefined {

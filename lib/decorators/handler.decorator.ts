@@ -5,9 +5,10 @@
  * `Greeter.Hello`.
  */
 import { MessagePattern } from '@nestjs/microservices';
+import { Gate, type LimitOptions } from '../server/limits.js';
 import { defaultEndpointName, MICRO_TRANSPORT, payloadType, type HandlerExtras } from './handler-meta.js';
 
-export interface HandlerOptions {
+export interface HandlerOptions extends LimitOptions {
   /**
    * A streaming endpoint: the method takes an Observable of requests and returns an Observable (or
    * an AsyncIterable, pulled with backpressure) of replies. `request` names the message class.
@@ -28,9 +29,13 @@ export interface HandlerOptions {
   protobuf?: { request?: unknown; response?: unknown };
   /** Validate the payload with class-validator before the method runs (default true). */
   validate?: boolean;
+  // maxConcurrent / maxQueued / rateLimit (LimitOptions): this handler's own limits, checked before
+  // the service's. maxConcurrent counts calls running (and streams open); a call past it and past
+  // maxQueued (default 0) is refused at once with a retryable 503; past rateLimit with a 429.
 }
 
 export function Handler(name?: string, options: HandlerOptions = {}): MethodDecorator {
+  const limits = limitsOf(name ?? 'handler', options);
   return (target, key, descriptor) => {
     const endpoint = name ?? defaultEndpointName(target.constructor.name, String(key));
     const metadata: Record<string, string> = { ...options.metadata };
@@ -47,7 +52,17 @@ export function Handler(name?: string, options: HandlerOptions = {}): MethodDeco
       maxBuffered: options.maxBuffered,
       metadata,
       validate: options.validate !== false,
+      limits,
     };
     return MessagePattern(endpoint, MICRO_TRANSPORT, { micro })(target, key, descriptor);
   };
+}
+
+/** The handler's limits, checked now so a bad value fails where it is written. */
+function limitsOf(scope: string, options: HandlerOptions): LimitOptions | undefined {
+  const { maxConcurrent, maxQueued, rateLimit } = options;
+  if (maxConcurrent === undefined && maxQueued === undefined && rateLimit === undefined) return undefined;
+  const limits = { maxConcurrent, maxQueued, rateLimit };
+  const gate = new Gate(scope, limits); // throws a RangeError naming a bad value
+  return gate.open ? undefined : limits;
 }

@@ -6,9 +6,13 @@
  *
  * Outcomes: success, or an application error (any MicroError but 408/503), means the node answered:
  * it resets the failure count. A 408/503 MicroError or any non-MicroError is a node failure. An
- * `AbortError` (the caller gave up) is neutral: it only releases the in-flight count.
+ * `AbortError` (the caller gave up) is neutral: it only releases the in-flight count; so is a call
+ * the server shed (its `maxConcurrent`/`maxQueued` 503, see errors/overload.ts): the node is alive
+ * and answered at once, the call moves on by retry, and ejecting it would only push its share of
+ * the load onto the other nodes for a cooldown that doubles while the load lasts.
  */
 import { MicroError } from '../errors/micro-error.js';
+import { isShed } from '../errors/overload.js';
 import type { Node } from '../registry/registry.js';
 import { nodeKey } from './nodes.js';
 import type { NodeStats, PickContext, StatefulStrategy } from './selector.js';
@@ -37,6 +41,7 @@ interface NodeState {
 
 export function classifyOutcome(error: unknown): Outcome {
   if (error === null || error === undefined) return 'success';
+  if (isShed(error)) return 'neutral';
   if (error instanceof MicroError) return error.code === 408 || error.code === 503 ? 'failure' : 'success';
   if (error instanceof Error && error.name === 'AbortError') return 'neutral';
   return 'failure';

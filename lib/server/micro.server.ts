@@ -24,6 +24,7 @@ import { advertisedAddress } from './advertise.js';
 import { describeEndpoints } from './endpoints.js';
 import { dispatchEvent } from './event-dispatcher.js';
 import { HandlerInvoker } from './handler-invoker.js';
+import { ServerLimits } from './limits.js';
 import { Registrar } from './registrar.js';
 import { dispatchCall, type DispatcherHost } from './rpc-dispatcher.js';
 import { dispatchStream } from './stream-dispatcher.js';
@@ -74,6 +75,7 @@ export class MicroServer extends Server implements CustomTransportStrategy {
         return null;
       },
       track: (delta) => this.track(delta),
+      limits: new ServerLimits(options.name, options),
     };
   }
 

@@ -1,19 +1,22 @@
 /**
  * Serves unary calls: routes a request message to its handler by endpoint (header, or the body's
  * envelope for json-rpc/proto-rpc), decodes it with the codec of its Content-Type, runs the handler
- * and encodes the reply in the caller's codec. Every failure becomes a reply carrying a MicroError
+ * and encodes the reply in the caller's codec. A call past the service's or the handler's limits is
+ * refused before its body is decoded (503 shed, 429 rate limited); one that waited in a queue past
+ * the caller's deadline is answered with a 408 unrun. Every failure becomes a reply carrying a MicroError
  * in the `Micro-Error` header (and in the envelope for framing codecs); nothing is thrown.
  */
 import type { MessageHandler } from '@nestjs/microservices';
 import type { Codec } from '../codec/codec.js';
 import type { Codecs } from '../codec/codecs.js';
-import { microExtras } from '../decorators/handler-meta.js';
+import { microExtras, type HandlerExtras } from '../decorators/handler-meta.js';
 import { toMicroError } from '../errors/from-unknown.js';
 import { MicroError } from '../errors/micro-error.js';
 import { HEADER, ROUTING_HEADERS, timeoutHeaderToMs } from '../metadata/headers.js';
 import { Metadata } from '../metadata/metadata.js';
 import type { Header, Message, Peer, Reply } from '../transport/transport.js';
 import type { HandlerInvoker } from './handler-invoker.js';
+import type { ServerLimits } from './limits.js';
 import { MicroContext } from './micro-context.js';
 
 const EMPTY: Buffer = Buffer.alloc(0);
@@ -27,6 +30,8 @@ export interface DispatcherHost {
   /** Null when calls are accepted; the refusal (retryable "draining") otherwise. */
   refusal(): MicroError | null;
   track(delta: number): void;
+  /** maxConcurrent / maxQueued / rateLimit of the service and its handlers. */
+  readonly limits: ServerLimits;
 }
 
 export function dispatchCall(host: DispatcherHost, request: Message, reply: Reply, peer: Peer): void {
@@ -60,32 +65,71 @@ export function dispatchCall(host: DispatcherHost, request: Message, reply: Repl
     const refusal = host.refusal();
     if (refusal) return fail(refusal);
     const micro = microExtras(handler.extras);
-    const decoded = codec.decodeRequest(request.body, micro?.requestSchema);
-    if (decoded.header?.id !== undefined) envelopeId = decoded.header.id;
-    const data = decoded.body;
-    const context = new MicroContext({
-      service: host.service,
-      endpoint,
-      id,
-      metadata: metadataOf(header),
-      remote: peer.remote,
-      local: peer.local,
-      contentType,
-      deadline: deadlineOf(header),
-    });
+    const deadline = deadlineOf(header);
     const used = codec;
+    let waited = false;
     host.track(+1);
-    host.invoker.unary(handler, data, context, (error, value) => {
-      host.track(-1);
-      if (error !== undefined) return fail(error);
-      try {
-        replyWith(used, value, micro?.responseSchema);
-      } catch (encodeError) {
-        fail(encodeError);
-      }
-    });
+    host.limits.enter(
+      handler,
+      endpoint,
+      micro?.limits,
+      () => serve(handler, micro, used, deadline, waited),
+      (shed) => {
+        host.track(-1);
+        fail(shed);
+      },
+    );
+    waited = true; // a `serve` from now on ran after waiting in a queue
   } catch (error) {
     fail(error);
+  }
+
+  /** The admitted call: decoded, run, answered; its slot and drain count are released once. */
+  function serve(
+    handler: MessageHandler,
+    micro: HandlerExtras | undefined,
+    c: Codec,
+    deadline: number | undefined,
+    waited: boolean,
+  ): void {
+    let released = false;
+    const release = (): boolean => {
+      if (released) return false;
+      released = true;
+      host.limits.leave(handler);
+      host.track(-1);
+      return true;
+    };
+    try {
+      if (waited && deadline !== undefined && Date.now() >= deadline) {
+        release();
+        const detail = `${endpoint} waited in ${host.service}'s queue past the caller's deadline`;
+        return fail(MicroError.timeout(host.service, detail));
+      }
+      const decoded = c.decodeRequest(request.body, micro?.requestSchema);
+      if (decoded.header?.id !== undefined) envelopeId = decoded.header.id;
+      const context = new MicroContext({
+        service: host.service,
+        endpoint,
+        id,
+        metadata: metadataOf(header),
+        remote: peer.remote,
+        local: peer.local,
+        contentType,
+        deadline,
+      });
+      host.invoker.unary(handler, decoded.body, context, (error, value) => {
+        if (!release()) return;
+        if (error !== undefined) return fail(error);
+        try {
+          replyWith(c, value, micro?.responseSchema);
+        } catch (encodeError) {
+          fail(encodeError);
+        }
+      });
+    } catch (error) {
+      if (release()) fail(error);
+    }
   }
 
   function replyWith(c: Codec, value: unknown, schema?: unknown): void {

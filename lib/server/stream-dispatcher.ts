@@ -7,14 +7,16 @@
  * client slows the whole exchange down instead of filling memory.
  * The client ending its side completes the input; a reset or lost connection errors the input and
  * unsubscribes the output. The output's end is sent as EOS, a failure in band as a MicroError, and
- * the caller's deadline (Timeout header) ends the stream with a 408. Nothing is thrown. In a framing
+ * the caller's deadline (Timeout header) ends the stream with a 408. An open stream holds a slot of
+ * its handler's and the service's `maxConcurrent` until it ends; past the limits it is refused in
+ * band (503 shed, 429 rate limited), and one waiting in a queue starts when a slot frees. Nothing is thrown. In a framing
  * codec (json-rpc, proto-rpc) the EOS and the error also travel in the codec's envelope, as go-micro's
  * server writes them: its clients read those codecs' envelope from every message (an empty one is EOF).
  */
 import type { MessageHandler } from '@nestjs/microservices';
 import { concatMap, from, isObservable, Observable, of, Subject, type Subscription } from 'rxjs';
 import type { Codec } from '../codec/codec.js';
-import { microExtras } from '../decorators/handler-meta.js';
+import { microExtras, type HandlerExtras } from '../decorators/handler-meta.js';
 import { toMicroError } from '../errors/from-unknown.js';
 import { MicroError } from '../errors/micro-error.js';
 import { HEADER, timeoutHeaderToMs } from '../metadata/headers.js';
@@ -61,6 +63,8 @@ class ServerStream {
   private outbound: Outbound | undefined;
   private finished = false;
   private tracked = false;
+  /** The handler whose limits this stream holds a slot of, while it does. */
+  private admitted: MessageHandler | undefined;
   private timer: NodeJS.Timeout | undefined;
   private codec!: Codec;
   private id = '';
@@ -122,15 +126,28 @@ class ServerStream {
       this.timer = setTimeout(() => this.expire(deadlineMs), deadlineMs);
       this.timer.unref?.();
     }
+    host.limits.enter(
+      handler,
+      this.endpoint,
+      micro.limits,
+      () => this.begin(handler, micro, context),
+      (error) => this.refuse(error),
+    );
+  }
+
+  /** Admitted (at once, or when a slot freed): the stream holds its slot until it is cleaned up. */
+  private begin(handler: MessageHandler, micro: HandlerExtras, context: MicroContext): void {
+    if (this.finished) return this.host.limits.leave(handler); // gone while it waited
+    this.admitted = handler;
     const outbound = new Outbound(
-      socket,
+      this.socket,
       {
         encode: (value) => this.encode(value, micro.responseSchema),
         done: (error) => this.finish(error),
         blocked: (blocked) => (blocked ? this.hold() : this.release()),
       },
       micro.maxBuffered ?? this.maxBuffered,
-      host.service,
+      this.host.service,
     );
     this.outbound = outbound;
     this.run(handler, this.inputFor(handler), context).then(
@@ -255,6 +272,10 @@ class ServerStream {
     if (this.holds > 0) {
       this.holds = 0;
       this.flow.resume();
+    }
+    if (this.admitted) {
+      this.host.limits.leave(this.admitted);
+      this.admitted = undefined;
     }
     if (this.tracked) {
       this.tracked = false;

@@ -58,6 +58,18 @@ export interface ListenOptions {
   /** Largest message body accepted, in bytes (default 4 MiB); larger ones are refused unread. */
   maxBodySize?: number;
   tls?: import('node:tls').SecureContextOptions;
+  /** node:http's timeouts for HTTP connections (defaults and reasons: http/http.server.ts). */
+  httpTimeouts?: HttpTimeouts;
+}
+
+/** How long an HTTP client may take, ms; 0 turns one off. */
+export interface HttpTimeouts {
+  /** From a request's first byte until its headers are complete (default 10 s). */
+  headersTimeout?: number;
+  /** From a request's first byte until its whole body arrived (default 30 s). */
+  requestTimeout?: number;
+  /** An idle keep-alive connection is closed after this long (default 60 s). */
+  keepAliveTimeout?: number;
 }
 
 export interface Listener {

@@ -3,7 +3,8 @@
  * request carrying `Micro-Stream` makes it a go-micro stream connection (stream-server.ts, which
  * can write unpaired responses); any other connection, with the bytes read so far, goes to the
  * node:http server of unary calls. Connections that never finish their first headers are left to
- * node:http's limits (over 64 KiB, or its headers timeout).
+ * node:http's limits (over 64 KiB, or its headers timeout) once the peek gives up on them (after the
+ * headers timeout, at most 10 s).
  */
 import type { Server as HttpServer } from 'node:http';
 import type { Socket as NetSocket } from 'node:net';
@@ -31,6 +32,8 @@ export interface HttpAcceptor {
 export function createHttpAcceptor(acceptor: Acceptor, options: ListenOptions = {}): HttpAcceptor {
   const server = createHttpServer(acceptor, options);
   const maxBody = options.maxBodySize ?? DEFAULT_MAX_BODY;
+  const headersTimeout = options.httpTimeouts?.headersTimeout ?? PEEK_TIMEOUT;
+  const peekTimeout = headersTimeout > 0 ? Math.min(PEEK_TIMEOUT, headersTimeout) : PEEK_TIMEOUT;
   const streams = new Set<HttpStreamServerConnection>();
   const gone = (c: HttpStreamServerConnection): void => void streams.delete(c);
   let closing = false;
@@ -79,8 +82,8 @@ export function createHttpAcceptor(acceptor: Acceptor, options: ListenOptions = 
       if (seen.length > 0 && decide()) return;
       timer = setTimeout(() => {
         verdict ??= 'call';
-        decide();
-      }, PEEK_TIMEOUT);
+        decide(); // node:http then answers the incomplete request with its headers-timeout 408
+      }, peekTimeout);
       timer.unref?.();
       socket.on('error', onError);
       socket.on('data', onData);

@@ -5,29 +5,76 @@
  * a body over `maxBodySize`, which is never buffered) are 200s with the MicroError too, because
  * go-micro's client reads `Micro-Error` only on a 200 and turns any other status into bare text. Exported separately so the TCP transport can hand
  * sniffed HTTP connections to the same server.
+ *
+ * Timeouts (HttpTimeouts, set deliberately rather than left to node:http's defaults): a request's
+ * headers must arrive within `headersTimeout` (10 s) and its whole body within `requestTimeout`
+ * (30 s) of its first byte — so a client that sends a header and never the body holds its buffered
+ * bytes and its connection for at most that long, and is answered with a Micro-Error 408 (on a 200,
+ * as above) before the connection closes. Neither covers the handler: once the body is in, the
+ * caller's own Timeout applies. Idle keep-alive connections close after `keepAliveTimeout` (60 s,
+ * unchanged). Set them with the transport's `httpTimeouts` option. Node checks these every
+ * `connectionsCheckingInterval` (1 s, or a quarter of the shortest timeout when that is shorter).
  */
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { MicroError } from '../../errors/micro-error.js';
 import { HEADER } from '../../metadata/headers.js';
-import { socketAddress, type Acceptor, type ListenOptions, type Message, type Peer } from '../transport.js';
+import {
+  socketAddress,
+  type Acceptor,
+  type HttpTimeouts,
+  type ListenOptions,
+  type Message,
+  type Peer,
+} from '../transport.js';
 import { fromHttpHeaders, toHttpHeaders } from './http.headers.js';
 
 export const DEFAULT_MAX_BODY = 4 * 1024 * 1024;
 const SERVER_ID = 'go.micro.server';
 
+export const DEFAULT_HTTP_TIMEOUTS: Required<HttpTimeouts> = {
+  headersTimeout: 10_000,
+  requestTimeout: 30_000,
+  keepAliveTimeout: 60_000,
+};
+
 export function createHttpServer(acceptor: Acceptor, options: ListenOptions = {}): Server {
   const maxBody = options.maxBodySize ?? DEFAULT_MAX_BODY;
-  const server = createServer({ keepAlive: true, noDelay: true }, (req, res) =>
-    handle(acceptor, maxBody, req, res),
+  const t = { ...DEFAULT_HTTP_TIMEOUTS, ...options.httpTimeouts };
+  // node:http refuses a headers timeout longer than the request timeout
+  const headersTimeout =
+    t.requestTimeout > 0 ? Math.min(t.headersTimeout, t.requestTimeout) : t.headersTimeout;
+  const shortest = Math.min(...[headersTimeout, t.requestTimeout].filter((ms) => ms > 0), 4_000);
+  const server = createServer(
+    {
+      keepAlive: true,
+      noDelay: true,
+      headersTimeout,
+      requestTimeout: t.requestTimeout,
+      connectionsCheckingInterval: Math.max(10, Math.floor(shortest / 4)),
+    },
+    (req, res) => handle(acceptor, maxBody, req, res),
   );
-  server.keepAliveTimeout = 60_000;
-  server.headersTimeout = 65_000;
-  server.requestTimeout = 0;
-  server.on('clientError', (_error, socket) => {
-    if (socket.writable) socket.end('HTTP/1.1 400 Bad Request\r\nConnection: close\r\n\r\n');
-    else socket.destroy();
+  server.keepAliveTimeout = t.keepAliveTimeout;
+  server.on('clientError', (error: NodeJS.ErrnoException, socket) => {
+    // as node:http's own handler: never write into a reply already under way
+    // oxlint-disable-next-line no-underscore-dangle -- the field node:http's default handler reads
+    const inFlight = (socket as { _httpMessage?: ServerResponse })._httpMessage;
+    if (!socket.writable || inFlight?.headersSent) return socket.destroy();
+    if (error.code === 'ERR_HTTP_REQUEST_TIMEOUT') return socket.end(requestTimedOut(t));
+    socket.end('HTTP/1.1 400 Bad Request\r\nConnection: close\r\n\r\n');
   });
   return server;
+}
+
+/** The raw reply to a request that did not arrive in time: a Micro-Error 408, then the close. */
+function requestTimedOut(t: Required<HttpTimeouts>): string {
+  const error = MicroError.timeout(
+    SERVER_ID,
+    `request not received in time (headers within ${t.headersTimeout} ms, body within ${t.requestTimeout} ms)`,
+  );
+  const headers = toHttpHeaders({ [HEADER.error]: error.toString() }, 0);
+  const lines = Object.entries(headers).map(([name, value]) => `${name}: ${String(value)}\r\n`);
+  return `HTTP/1.1 200 OK\r\n${lines.join('')}Connection: close\r\n\r\n`;
 }
 
 function handle(acceptor: Acceptor, maxBody: number, req: IncomingMessage, res: ServerResponse): void {

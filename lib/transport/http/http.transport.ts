@@ -8,6 +8,7 @@ import type { AddressInfo, Socket } from 'node:net';
 import type {
   Acceptor,
   DialOptions,
+  HttpTimeouts,
   Listener,
   ListenOptions,
   Transport,
@@ -22,6 +23,8 @@ export interface HttpTransportOptions {
   poolSize?: number;
   /** Idle connections are closed after this many ms (default 60 s). */
   poolTTL?: number;
+  /** The server's headers/request/keep-alive timeouts (defaults in http.server.ts). */
+  httpTimeouts?: HttpTimeouts;
 }
 
 export class HttpTransport implements Transport {
@@ -31,7 +34,8 @@ export class HttpTransport implements Transport {
   constructor(private readonly options: HttpTransportOptions = {}) {}
 
   async listen(address: string, acceptor: Acceptor, options: ListenOptions = {}): Promise<Listener> {
-    const http = createHttpAcceptor(acceptor, options);
+    const httpTimeouts = { ...this.options.httpTimeouts, ...options.httpTimeouts };
+    const http = createHttpAcceptor(acceptor, { ...options, httpTimeouts });
     const server = http.server;
     // every connection is looked at first: go-micro stream connections are served apart
     const [serveHttp] = server.listeners('connection') as ((socket: Socket) => void)[];

@@ -2,7 +2,9 @@
  * One accepted connection of the framed TCP transport, after sniffing: decodes frames, hands
  * unary calls and streams to the Acceptor and writes their replies. Bad input is contained: a
  * malformed message gets a RESET carrying a MicroError, a protocol violation closes this connection
- * only, and nothing thrown by the acceptor escapes an event handler.
+ * only, and nothing thrown by the acceptor escapes an event handler. A connection idle for
+ * `idleTimeout` (default 5 min, longer than our clients' 60 s) is closed, so idle or half-sent
+ * connections do not hold memory forever.
  */
 import type { Socket as NetSocket } from 'node:net';
 import { MicroError } from '../../errors/micro-error.js';
@@ -28,6 +30,11 @@ import { StreamSocket, type StreamHost } from './stream-socket.js';
 export interface ServerLimits {
   maxBody: number;
   maxFrame: number;
+  /**
+   * A connection silent this long (nothing read or written) with no call or stream in flight is sent
+   * GOAWAY and closed; one still there after another such spell is destroyed. 0: never.
+   */
+  idleTimeout: number;
 }
 
 /** How long a connection that broke the protocol may take to deliver its in-flight replies. */
@@ -73,6 +80,10 @@ export class ServerConnection implements StreamHost {
       /* 'close' follows */
     });
     socket.on('close', () => this.onClose());
+    if (limits.idleTimeout > 0) {
+      socket.setTimeout(limits.idleTimeout);
+      socket.on('timeout', () => this.onIdle());
+    }
   }
 
   /** Starts the protocol with the bytes the sniffer already read. */
@@ -245,6 +256,14 @@ export class ServerConnection implements StreamHost {
     for (const stream of this.streams.values()) stream.close(error);
     this.goAway();
     setTimeout(() => this.socket.destroy(), PROTOCOL_ERROR_GRACE).unref();
+  }
+
+  /** Silent for `idleTimeout`: an idle client (or one stuck mid-frame) gives its memory back. */
+  private onIdle(): void {
+    if (this.closed || this.busy > 0) return; // a quiet stream or a slow handler is not idle
+    // told to go and still here after another quiet spell: destroy; otherwise GOAWAY first
+    if (this.goingAway) this.socket.destroy();
+    else this.goAway();
   }
 
   private settle(): void {

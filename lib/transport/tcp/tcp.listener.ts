@@ -19,7 +19,11 @@ export interface TcpListenOptions extends ListenOptions {
   sniffTimeout?: number;
   /** Largest frame payload accepted (default maxBodySize + 64 KiB). */
   maxFrame?: number;
+  /** A framed connection idle this long, ms, is closed (default 5 min; 0 = never). See server-connection.ts. */
+  idleTimeout?: number;
 }
+
+export const DEFAULT_SERVER_IDLE_TIMEOUT = 5 * 60_000;
 
 export async function listenTcp(
   address: string,
@@ -27,7 +31,11 @@ export async function listenTcp(
   options: TcpListenOptions = {},
 ): Promise<Listener> {
   const maxBody = options.maxBodySize ?? DEFAULT_MAX_BODY;
-  const limits = { maxBody, maxFrame: options.maxFrame ?? maxBody + HEADER_ROOM };
+  const limits = {
+    maxBody,
+    maxFrame: options.maxFrame ?? maxBody + HEADER_ROOM,
+    idleTimeout: options.idleTimeout ?? DEFAULT_SERVER_IDLE_TIMEOUT,
+  };
   const http = createHttpAcceptor(acceptor, options);
   const httpServer = http.server;
   // The HTTP server never listens itself; 'listening' makes Node track the connections we hand it

@@ -5,7 +5,14 @@
  * address answers Go and Node callers. Wire format: protocol.ts.
  */
 import type { ConnectionOptions as TlsOptions } from 'node:tls';
-import type { Acceptor, DialOptions, Listener, Transport, TransportClient } from '../transport.js';
+import type {
+  Acceptor,
+  DialOptions,
+  HttpTimeouts,
+  Listener,
+  Transport,
+  TransportClient,
+} from '../transport.js';
 import { DEFAULT_MAX_BODY, HEADER_ROOM } from './protocol.js';
 import { TcpClient } from './tcp.client.js';
 import { listenTcp, type TcpListenOptions } from './tcp.listener.js';
@@ -23,6 +30,10 @@ export interface TcpTransportOptions {
   peerMaxFrame?: number;
   /** TLS for every dial that brings no options of its own. */
   tls?: TlsOptions;
+  /** Timeouts of the go-micro HTTP connections this port also serves (defaults in http.server.ts). */
+  httpTimeouts?: HttpTimeouts;
+  /** The server closes a framed connection idle this long, ms (default 5 min; 0 = never). */
+  serverIdleTimeout?: number;
 }
 
 export class TcpTransport implements Transport {
@@ -33,8 +44,10 @@ export class TcpTransport implements Transport {
 
   constructor(private readonly options: TcpTransportOptions = {}) {}
 
-  listen(address: string, acceptor: Acceptor, options?: TcpListenOptions): Promise<Listener> {
-    return listenTcp(address, acceptor, options);
+  listen(address: string, acceptor: Acceptor, options: TcpListenOptions = {}): Promise<Listener> {
+    const httpTimeouts = { ...this.options.httpTimeouts, ...options.httpTimeouts };
+    const idleTimeout = options.idleTimeout ?? this.options.serverIdleTimeout;
+    return listenTcp(address, acceptor, { ...options, httpTimeouts, idleTimeout });
   }
 
   dial(address: string, options?: DialOptions): TransportClient {

@@ -50,12 +50,21 @@ export function canonicalHeader(key: string): string {
 const CANONICAL = new Map<string, string>();
 const CANONICAL_LIMIT = 1_024;
 
-/** go-micro's Timeout header carries nanoseconds as a decimal string. */
+/**
+ * The longest budget a timer can hold (2^31 - 1 ms, about 24.8 days): Node fires a longer
+ * setTimeout after 1 ms, so a longer Timeout header would expire a stream (or a nested call) at once.
+ */
+export const MAX_TIMEOUT_MS = 2_147_483_647;
+
+/**
+ * go-micro's Timeout header carries nanoseconds as a decimal string. A budget over MAX_TIMEOUT_MS
+ * (about 24.8 days) is read as MAX_TIMEOUT_MS.
+ */
 export function timeoutHeaderToMs(value: string | undefined): number | undefined {
   if (!value || !DIGITS.test(value)) return undefined;
   // up to 15 digits a double holds the value exactly; longer ones (absurd budgets) go through BigInt
   const ms = value.length <= 15 ? Math.floor(Number(value) / 1_000_000) : Number(BigInt(value) / 1_000_000n);
-  return ms > 0 ? ms : undefined;
+  return ms > 0 ? Math.min(ms, MAX_TIMEOUT_MS) : undefined;
 }
 
 const DIGITS = /^\d+$/;

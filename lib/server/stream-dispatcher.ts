@@ -201,7 +201,11 @@ class ServerStream {
     if (this.finished) return;
     const kind = classify(message, this.host.service);
     if (kind.kind === 'end') return this.input.complete();
-    if (kind.kind === 'error') return this.abort(kind.error);
+    if (kind.kind === 'error') {
+      // the client failed its side: stop, and let go of the transport stream (nothing else would)
+      this.abort(kind.error);
+      return this.socket.close();
+    }
     let value: unknown;
     try {
       value = this.codec.decodeRequest(message.body, schema).body;

@@ -67,6 +67,7 @@ export function createHttpAcceptor(acceptor: Acceptor, options: ListenOptions = 
         clearTimeout(timer);
         socket.off('data', onData);
         socket.off('error', onError);
+        socket.off('end', onEnd);
         if (verdict === 'stream') toStreams(socket, seen);
         else serve(socket, seen);
         return true;
@@ -78,6 +79,13 @@ export function createHttpAcceptor(acceptor: Acceptor, options: ListenOptions = 
         decide();
       };
       const onError = (): void => undefined;
+      // the client ended before its first headers were complete: nothing can be served (and an
+      // HTTP server socket allows half-open connections, so it would stay open)
+      const onEnd = (): void => {
+        peek.close();
+        clearTimeout(timer);
+        socket.destroy();
+      };
       let timer: NodeJS.Timeout | undefined;
       if (seen.length > 0 && decide()) return;
       timer = setTimeout(() => {
@@ -86,6 +94,7 @@ export function createHttpAcceptor(acceptor: Acceptor, options: ListenOptions = 
       }, peekTimeout);
       timer.unref?.();
       socket.on('error', onError);
+      socket.on('end', onEnd);
       socket.on('data', onData);
     },
     close(graceMs) {

@@ -5,7 +5,8 @@
  * streams may interleave, told apart by `Micro-Stream`. This connection parses requests with
  * llhttp (http1-parser.ts), opens a stream on the Acceptor for each new id, and writes responses
  * raw. A client EOS for a stream that is gone closes the connection (as go-micro does); malformed
- * input or an oversized message gets an in-band MicroError and the connection is closed.
+ * input or an oversized message gets an in-band MicroError and the connection is closed; a client
+ * that ends its side fails the streams it left open, and the connection closes once the rest are done.
  */
 import type { Socket as NetSocket } from 'node:net';
 import { MicroError } from '../../errors/micro-error.js';
@@ -43,6 +44,7 @@ export class HttpStreamServerConnection implements StreamLink {
     socket.on('error', () => {
       /* 'close' follows */
     });
+    socket.on('end', () => this.onPeerEnd());
     socket.on('close', () => this.onClose());
   }
 
@@ -136,6 +138,18 @@ export class HttpStreamServerConnection implements StreamLink {
     const header = { [HEADER.error]: error.toString(), Connection: 'close' };
     this.socket.end(head('HTTP/1.1 200 OK', header, 0, canonicalHeader), 'latin1');
     this.socket.destroySoon();
+  }
+
+  /**
+   * The client sent its FIN: nothing more arrives. Streams it had not ended fail; the connection
+   * ends once the others are done (an HTTP server socket is half-open here, so it would stay open).
+   */
+  private onPeerEnd(): void {
+    if (this.closed) return;
+    this.ending = true;
+    const error = MicroError.unavailable(SERVER_ID, 'the client closed the connection', false);
+    for (const stream of this.streams.values()) stream.peerEnded(error);
+    this.settle();
   }
 
   private settle(): void {

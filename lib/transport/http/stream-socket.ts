@@ -115,6 +115,11 @@ export class HttpStreamSocket implements Socket {
     else this.inbox.push(message);
   }
 
+  /** The connection's peer can send nothing more: a stream it had not ended fails with `error`. */
+  peerEnded(error: MicroError): void {
+    if (!this.remoteEnded) this.abort(error);
+  }
+
   drained(): void {
     if (!this.wantDrain || this.finished) return;
     this.wantDrain = false;

@@ -65,6 +65,10 @@ export function dispatchCall(host: DispatcherHost, request: Message, reply: Repl
     const refusal = host.refusal();
     if (refusal) return fail(refusal);
     const micro = microExtras(handler.extras);
+    if (micro?.stream) {
+      const detail = `${endpoint} is a streaming endpoint; open a stream to it instead`;
+      return fail(MicroError.badRequest(host.service, detail));
+    }
     const deadline = deadlineOf(header);
     const used = codec;
     let waited = false;

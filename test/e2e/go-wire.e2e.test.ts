@@ -9,6 +9,7 @@ import 'reflect-metadata';
 import { connect } from 'node:net';
 import { Controller, Module } from '@nestjs/common';
 import { Payload } from '@nestjs/microservices';
+import type { Observable } from 'rxjs';
 import { Test } from '@nestjs/testing';
 import type { INestMicroservice } from '@nestjs/common';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -36,6 +37,11 @@ class WireController {
 
   @Handler('Wire.Void')
   void(): void {}
+
+  @Handler('Wire.Chat', { stream: true })
+  chat(@Payload() requests: Observable<unknown>): Observable<unknown> {
+    return requests;
+  }
 
   @Handler('Wire.Echo')
   echo(@Payload() request: unknown): unknown {
@@ -165,6 +171,14 @@ for (const transport of ['http', 'tcp'] as const) {
       const reply = await exchange(address, mucpHead('Wire.Void'), '{}');
       expect(reply.headers['micro-error']).toBeUndefined();
       expect(reply.body.toString()).toBe('{}\n');
+    });
+
+    it('refuses a unary call to a streaming endpoint with a 400 (the handler never sees a plain value)', async () => {
+      const reply = await exchange(address, mucpHead('Wire.Chat'), '{}');
+      expect(JSON.parse(reply.headers['micro-error']!)).toMatchObject({
+        code: 400,
+        detail: expect.stringContaining('streaming endpoint'),
+      });
     });
 
     it('reads a request without Content-Type as application/protobuf, as a go-micro server does', async () => {

@@ -30,26 +30,8 @@ import {
   type ReadyLine,
 } from './support/go-peer.js';
 import { nodeGreeterReady, startNodeGreeter } from './support/node-peer.js';
+import { expectGoSeesNodeService, GREETER_ENDPOINTS, type NodeReady } from './support/discovery.js';
 import { why } from './support/greeter.js';
-
-const GREETER_ENDPOINTS = [
-  'Greeter.Bidi',
-  'Greeter.Collect',
-  'Greeter.Deadline',
-  'Greeter.Fail',
-  'Greeter.Hello',
-  'Greeter.Metadata',
-  'Greeter.ServerStream',
-  'Greeter.Sleep',
-  'Greeter.Void',
-];
-
-interface NodeReady {
-  event: 'ready';
-  service: string;
-  address: string;
-  nodeId: string;
-}
 
 /** A `micro.http.broker` node's metadata as go-micro's HTTP broker registers it. */
 const subscriber = (topic: string): unknown =>
@@ -128,30 +110,7 @@ describe.skipIf(goAvailability.skip || consulAvailability.skip)(
     it('Go GetService sees each Node service: its node, every endpoint, metadata protocol=mucp', async () => {
       for (const ready of nodeReady) {
         const found = await go(['get', '--service', ready.service]);
-        expect(found.services).toHaveLength(1);
-        const [service] = found.services;
-        expect(service).toMatchObject({ name: ready.service, version: 'latest' });
-        expect(service.nodes).toEqual([
-          {
-            id: ready.nodeId,
-            address: ready.address,
-            metadata: expect.objectContaining({
-              protocol: 'mucp',
-              server: 'mucp',
-              broker: 'http',
-              registry: 'consul',
-              framework: 'nest-micro',
-            }),
-          },
-        ]);
-        const endpoints = service.endpoints as Array<{ name: string; metadata: Record<string, string> }>;
-        expect(endpoints.map((e) => e.name)).toEqual(expect.arrayContaining(GREETER_ENDPOINTS));
-        expect(endpoints.find((e) => e.name === 'Greeter.Bidi')?.metadata).toMatchObject({ stream: 'true' });
-        const subscribers = endpoints.filter((e) => e.metadata?.subscriber === 'true');
-        expect(subscribers.map((e) => e.metadata.topic).toSorted()).toEqual([
-          'interop.broadcast',
-          'interop.queue',
-        ]);
+        expectGoSeesNodeService(found.services, ready, 'consul');
       }
     });
 

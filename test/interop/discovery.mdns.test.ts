@@ -21,29 +21,11 @@ import {
 } from './support/go-peer.js';
 import { createNetns, netnsAvailability, type Netns } from './support/netns.js';
 import { nodeGreeterReady, startNodeGreeter } from './support/node-peer.js';
+import { expectGoSeesNodeService, GREETER_ENDPOINTS, type NodeReady } from './support/discovery.js';
 import { why } from './support/greeter.js';
 
 const GO = { MICRO_REGISTRY: 'mdns' };
 const NODE = { MICRO_REGISTRY: 'mdns', MICRO_REGISTRY_ADDRESS: '127.0.0.1' };
-const GREETER_ENDPOINTS = [
-  'Greeter.Bidi',
-  'Greeter.Collect',
-  'Greeter.Deadline',
-  'Greeter.Fail',
-  'Greeter.Hello',
-  'Greeter.Metadata',
-  'Greeter.ServerStream',
-  'Greeter.Sleep',
-  'Greeter.Void',
-];
-
-interface NodeReady {
-  event: 'ready';
-  service: string;
-  address: string;
-  nodeId: string;
-}
-
 /** The broker node of a `micro.http.broker` event, when it is the `topic` subscriber on loopback. */
 const brokerEvent =
   (action: string, topic: string) =>
@@ -161,31 +143,7 @@ describe.skipIf(goAvailability.skip || netnsAvailability.skip)(
           ['get', '--service', ready.service, '--wait', '2s'],
           (l) => l.services?.length > 0,
         );
-        expect(found.services).toHaveLength(1);
-        const [service] = found.services;
-        expect(service).toMatchObject({ name: ready.service, version: 'latest' });
-        expect(service.nodes).toEqual([
-          {
-            id: ready.nodeId,
-            address: ready.address,
-            metadata: expect.objectContaining({
-              protocol: 'mucp',
-              server: 'mucp',
-              broker: 'http',
-              registry: 'mdns',
-              framework: 'nest-micro',
-            }),
-          },
-        ]);
-        const endpoints = service.endpoints as Array<{ name: string; metadata: Record<string, string> }>;
-        expect(endpoints.map((e) => e.name)).toEqual(expect.arrayContaining(GREETER_ENDPOINTS));
-        expect(endpoints.find((e) => e.name === 'Greeter.Bidi')?.metadata).toMatchObject({ stream: 'true' });
-        // subscribers are endpoints too, as go-micro registers them (named by topic here)
-        const subscribers = endpoints.filter((e) => e.metadata?.subscriber === 'true');
-        expect(subscribers.map((e) => e.metadata.topic).toSorted()).toEqual([
-          'interop.broadcast',
-          'interop.queue',
-        ]);
+        expectGoSeesNodeService(found.services, ready, 'mdns');
       }
     });
 

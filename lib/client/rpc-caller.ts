@@ -9,7 +9,7 @@ import { randomUUID } from 'node:crypto';
 import type { Codec } from '../codec/codec.js';
 import { Codecs } from '../codec/codecs.js';
 import { MicroError } from '../errors/micro-error.js';
-import { HEADER, msToTimeoutHeader } from '../metadata/headers.js';
+import { HEADER, MAX_TIMEOUT_MS, msToTimeoutHeader } from '../metadata/headers.js';
 import type { ResolvedOptions } from '../options.js';
 import type { Node } from '../registry/registry.js';
 import type { Next } from '../selector/selector.js';
@@ -238,7 +238,8 @@ class Attempts {
       const remaining = this.deadline - Date.now();
       if (remaining <= 0) return this.reject(budgetSpent(service, endpoint, o.timeout));
       this.node = this.next();
-      const timeout = Math.min(remaining, o.attemptTimeout ?? remaining);
+      // setTimeout fires at once past 2^31-1 ms: a longer budget (Infinity included) waits that long
+      const timeout = Math.min(remaining, o.attemptTimeout ?? remaining, MAX_TIMEOUT_MS);
       this.header[HEADER.timeout] = msToTimeoutHeader(timeout);
       this.started = Date.now();
       const wrappers = o.attemptWrappers;

@@ -124,6 +124,13 @@ describe('timeouts and deadlines', () => {
     expect(reply.remaining).toBeLessThanOrEqual(1_500);
   });
 
+  it('a timeout past what setTimeout holds (Infinity, 2^40 ms) waits for the reply instead of firing at once', async () => {
+    for (const timeout of [Infinity, 2 ** 40]) {
+      const reply = await client.call<{ remaining: number }>('timing', 'Timing.Budget', {}, { timeout });
+      expect(reply.remaining).toBeGreaterThan(1_000_000);
+    }
+  });
+
   it('a nested call inherits the remaining budget, not its own larger timeout', async () => {
     const reply = await client.call<{ remaining: number }>('timing', 'Timing.Nested', {}, { timeout: 1_000 });
     expect(reply.remaining).toBeGreaterThan(0);

@@ -58,6 +58,18 @@ function ignore(): void {
 const hello = (): Buffer => messagePayload({ 'content-type': 'application/json' }, 'hello');
 
 describe('tcp transport: bad input on the server', () => {
+  it('answers every request of a large pipelined burst, even when the client half-closes after it', async () => {
+    const conn = await rawConnect(listener.address);
+    const ids = Array.from({ length: 300 }, (_, i) => i + 1);
+    conn.socket.end(Buffer.concat([PREFACE, ...ids.map((id) => frame(T_REQUEST, id, hello()))]));
+    await waitFor(
+      () => conn.frames.filter((f) => f.type === T_REPLY).length === ids.length,
+      5_000,
+      'replies',
+    );
+    expect(conn.frames.filter((f) => f.type === T_REPLY).map((f) => f.id)).toEqual(ids);
+  });
+
   it('closes a connection that starts with garbage', async () => {
     const conn = await rawConnect(listener.address);
     conn.socket.write(Buffer.from([0x16, 0x03, 0x01, 0x02, 0x00, 0x01, 0x00, 0x01, 0xfc]));

@@ -93,6 +93,52 @@ describe('frame parser', () => {
   });
 });
 
+describe('frame parser with a batch limit', () => {
+  const stream = Buffer.concat([
+    PREFACE,
+    ...[1, 2, 3, 4, 5].map((id) => frame(T_REQUEST, id, Buffer.from(`m${id}`))),
+  ]);
+
+  it('suspends after each batch of one chunk, queues later input and resumes in order', () => {
+    const ids: number[] = [];
+    const parser = new FrameParser(
+      1 << 20,
+      (_type, id) => ids.push(id),
+      () => undefined,
+      2,
+    );
+    parser.push(stream);
+    expect(ids).toEqual([1, 2]);
+    expect(parser.suspended).toBe(true);
+    const more = frame(T_REQUEST, 6, Buffer.from('m6'));
+    parser.push(more.subarray(0, 5)); // input while suspended waits behind the rest
+    parser.push(more.subarray(5));
+    expect(ids).toEqual([1, 2]);
+    parser.resume();
+    expect(ids).toEqual([1, 2, 3, 4]);
+    parser.resume();
+    expect(ids).toEqual([1, 2, 3, 4, 5, 6]);
+    expect(parser.suspended).toBe(false);
+    parser.resume(); // nothing held: no-op
+    expect(ids).toEqual([1, 2, 3, 4, 5, 6]);
+  });
+
+  it('drops what it holds when stopped', () => {
+    const ids: number[] = [];
+    const parser = new FrameParser(
+      1 << 20,
+      (_type, id) => ids.push(id),
+      () => undefined,
+      2,
+    );
+    parser.push(stream);
+    parser.stop();
+    expect(parser.suspended).toBe(false);
+    parser.resume();
+    expect(ids).toEqual([1, 2]);
+  });
+});
+
 describe('sniffing', () => {
   it('tells the framed protocol, HTTP and garbage apart, waiting for enough bytes', () => {
     expect(classify(PREFACE)).toBe('framed');

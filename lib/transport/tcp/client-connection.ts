@@ -10,7 +10,7 @@ import { MicroError } from '../../errors/micro-error.js';
 import type { Message } from '../transport.js';
 import { callTimeout, connectionLost, frameTooLarge, fromResetPayload, headerTooLong } from './errors.js';
 import { FRAME_TOO_LARGE, FrameWriter } from './frame-writer.js';
-import { FrameParser, type ParseError } from './frame-parser.js';
+import { FrameParser, READ_BATCH, type ParseError } from './frame-parser.js';
 import { decodeHeader } from './header-codec.js';
 import {
   CLIENT_ERROR_ID,
@@ -70,6 +70,8 @@ export class ClientConnection implements StreamHost {
   private idleTimer: NodeJS.Timeout | undefined;
   private lastUsed = Date.now();
   private readonly onTimer = (): void => this.expire();
+  private resumeScheduled = false;
+  private readonly resumeNow = (): void => this.resumeParsing();
 
   constructor(
     readonly remote: string,
@@ -86,6 +88,7 @@ export class ClientConnection implements StreamHost {
       options.maxFrame,
       (type, id, buf, start, end) => this.onFrame(type, id, buf, start, end),
       (error) => this.onParseError(error),
+      READ_BATCH,
     );
     const connectTimer = setTimeout(() => this.destroy('connect timed out'), options.connectTimeout);
     socket.once(options.tls ? 'secureConnect' : 'connect', () => {
@@ -97,6 +100,16 @@ export class ClientConnection implements StreamHost {
     socket.on('data', (data: Buffer) => {
       try {
         this.parser.push(data);
+      } catch (error) {
+        this.destroy(`internal error: ${(error as Error).message}`);
+        return;
+      }
+      if (this.parser.suspended) this.yieldToPeer();
+    });
+    // the server closed while we held replies back: deliver them before the connection goes
+    socket.prependListener('end', () => {
+      try {
+        while (this.parser.suspended) this.parser.resume();
       } catch (error) {
         this.destroy(`internal error: ${(error as Error).message}`);
       }
@@ -160,6 +173,32 @@ export class ClientConnection implements StreamHost {
   release(id: number): void {
     this.streams.delete(id);
     this.settle();
+  }
+
+  /**
+   * The parser stopped after a batch of replies of a large chunk: stop reading, let the callers of
+   * that batch send their next calls, write them, then go on, so the server handles those while we
+   * handle the rest of the chunk.
+   */
+  private yieldToPeer(): void {
+    if (this.resumeScheduled) return;
+    this.resumeScheduled = true;
+    this.socket.pause();
+    setImmediate(this.resumeNow);
+  }
+
+  private resumeParsing(): void {
+    this.resumeScheduled = false;
+    if (this.closed) return;
+    this.writer.flush();
+    try {
+      this.parser.resume();
+    } catch (error) {
+      this.destroy(`internal error: ${(error as Error).message}`);
+      return;
+    }
+    if (this.parser.suspended) this.yieldToPeer();
+    else this.socket.resume();
   }
 
   /** Closes the connection now; pending calls fail with a 503. */

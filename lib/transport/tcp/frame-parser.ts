@@ -3,8 +3,19 @@
  * PREFACE, then cuts the byte stream into frames (see protocol.ts) and hands each to `onFrame` as a
  * view into the received chunk. Partial frames are kept as a list of chunks and joined once, when
  * complete. A wrong preface or a frame over the limit stops the parser and reports through `onError`.
+ *
+ * With a `batch` limit, the parser suspends after that many frames of one received chunk: the rest
+ * waits (`suspended` is true, later input is queued behind it) until `resume()`. The connection uses
+ * this to yield to the event loop and write the replies to the first frames of a large chunk before
+ * it handles the rest, so both peers work at once instead of in turns.
  */
 import { FRAME_HEADER, PREFACE } from './protocol.js';
+
+/**
+ * Frames a connection handles from one received chunk before it yields to the event loop (writing
+ * what those frames produced); see the note above.
+ */
+export const READ_BATCH = 32;
 
 export type FrameHandler = (type: number, id: number, buf: Buffer, start: number, end: number) => void;
 
@@ -22,15 +33,44 @@ export class FrameParser {
   private needed = PREFACE.length;
   private prefaceSeen = false;
   private stopped = false;
+  /** The unparsed rest of a chunk whose parsing was suspended, and input received since. */
+  private rest: Buffer | undefined;
+  private restOff = 0;
+  private queued: Buffer[] = [];
 
   constructor(
     private readonly maxFrame: number,
     private readonly onFrame: FrameHandler,
     private readonly onError: (error: ParseError) => void,
+    private readonly batch = Infinity,
   ) {}
+
+  /** Parsing stopped after `batch` frames; call `resume()` to go on. */
+  get suspended(): boolean {
+    return this.rest !== undefined;
+  }
 
   push(data: Buffer): void {
     if (this.stopped) return;
+    if (this.rest !== undefined) {
+      this.queued.push(data);
+      return;
+    }
+    this.parse(data);
+  }
+
+  /** Goes on with the input held since the parser suspended (it may suspend again). */
+  resume(): void {
+    const rest = this.rest;
+    if (rest === undefined || this.stopped) return;
+    this.rest = undefined;
+    this.parseFrom(rest, this.restOff);
+    while (this.rest === undefined && !this.stopped && this.queued.length > 0) {
+      this.parse(this.queued.shift()!);
+    }
+  }
+
+  private parse(data: Buffer): void {
     let buf = data;
     if (this.pendingLength > 0) {
       this.pending.push(data);
@@ -48,7 +88,13 @@ export class FrameParser {
       this.prefaceSeen = true;
       off = PREFACE.length;
     }
+    this.parseFrom(buf, off);
+  }
+
+  private parseFrom(buf: Buffer, from: number): void {
+    let off = from;
     const max = this.maxFrame;
+    let frames = this.batch;
     while (!this.stopped) {
       const available = buf.length - off;
       if (available < FRAME_HEADER) return this.keep(buf, off, FRAME_HEADER);
@@ -58,6 +104,11 @@ export class FrameParser {
       }
       const total = FRAME_HEADER + length;
       if (available < total) return this.keep(buf, off, total);
+      if (frames-- === 0) {
+        this.rest = buf;
+        this.restOff = off;
+        return;
+      }
       const start = off + FRAME_HEADER;
       off += total;
       this.onFrame(buf[start - 5]!, buf.readUInt32BE(start - 4), buf, start, off);
@@ -67,6 +118,8 @@ export class FrameParser {
   /** Stops parsing; later input is ignored. */
   stop(): void {
     this.stopped = true;
+    this.rest = undefined;
+    this.queued = [];
     this.pending = [];
     this.pendingLength = 0;
   }

@@ -10,8 +10,8 @@ import type { Socket as NetSocket } from 'node:net';
 import { MicroError } from '../../errors/micro-error.js';
 import { socketAddress, type Acceptor, type Message, type Peer, type Reply } from '../transport.js';
 import { frameTooLarge, fromResetPayload, headerTooLong } from './errors.js';
-import { FRAME_TOO_LARGE, FrameWriter } from './frame-writer.js';
-import { FrameParser, type ParseError } from './frame-parser.js';
+import { BACKLOG_LIMIT, FRAME_TOO_LARGE, FrameWriter } from './frame-writer.js';
+import { FrameParser, READ_BATCH, type ParseError } from './frame-parser.js';
 import { decodeHeader } from './header-codec.js';
 import {
   SERVER_ERROR_ID,
@@ -51,6 +51,8 @@ export class ServerConnection implements StreamHost {
   private inflight = 0;
   private goingAway = false;
   private closed = false;
+  private resumeScheduled = false;
+  private readonly resumeNow = (): void => this.resumeParsing();
 
   constructor(
     private readonly socket: NetSocket,
@@ -66,6 +68,7 @@ export class ServerConnection implements StreamHost {
       limits.maxFrame,
       (type, id, buf, start, end) => this.onFrame(type, id, buf, start, end),
       (error) => this.onParseError(error),
+      READ_BATCH,
     );
     socket.setNoDelay(true);
     socket.setKeepAlive(true, 30_000);
@@ -76,6 +79,8 @@ export class ServerConnection implements StreamHost {
       socket.once('drain', () => socket.resume());
     };
     socket.on('data', (data: Buffer) => this.push(data));
+    // the client half-closed while we held frames back: handle them now, before the socket ends
+    socket.prependListener('end', () => this.drainHeld());
     socket.on('error', () => {
       /* 'close' follows */
     });
@@ -118,7 +123,46 @@ export class ServerConnection implements StreamHost {
       this.parser.push(data);
     } catch {
       this.socket.destroy();
+      return;
     }
+    if (this.parser.suspended) this.yieldToPeer();
+  }
+
+  /**
+   * The parser stopped after a batch of frames of a large chunk: stop reading, let the handlers of
+   * that batch answer, write their replies, then go on. The client reads them while we handle the
+   * rest, rather than waiting for the replies to the whole chunk.
+   */
+  private yieldToPeer(): void {
+    if (this.resumeScheduled) return;
+    this.resumeScheduled = true;
+    this.socket.pause();
+    setImmediate(this.resumeNow);
+  }
+
+  private drainHeld(): void {
+    if (!this.parser.suspended) return;
+    try {
+      while (this.parser.suspended) this.parser.resume();
+    } catch {
+      this.socket.destroy();
+      return;
+    }
+    this.writer.flush();
+  }
+
+  private resumeParsing(): void {
+    this.resumeScheduled = false;
+    if (this.closed) return;
+    this.writer.flush();
+    try {
+      this.parser.resume();
+    } catch {
+      this.socket.destroy();
+      return;
+    }
+    if (this.parser.suspended) this.yieldToPeer();
+    else if (this.socket.writableLength <= BACKLOG_LIMIT) this.socket.resume();
   }
 
   private onFrame(type: number, id: number, buf: Buffer, start: number, end: number): void {

@@ -10,6 +10,7 @@ import { MicroError } from '../../errors/micro-error.js';
 import type { Message } from '../transport.js';
 import { callTimeout, connectionLost, frameTooLarge, fromResetPayload, headerTooLong } from './errors.js';
 import { FRAME_TOO_LARGE, FrameWriter } from './frame-writer.js';
+import { BatchedReading } from './batched-reading.js';
 import { FrameParser, READ_BATCH, type ParseError } from './frame-parser.js';
 import { decodeHeader } from './header-codec.js';
 import {
@@ -70,8 +71,6 @@ export class ClientConnection implements StreamHost {
   private idleTimer: NodeJS.Timeout | undefined;
   private lastUsed = Date.now();
   private readonly onTimer = (): void => this.expire();
-  private resumeScheduled = false;
-  private readonly resumeNow = (): void => this.resumeParsing();
 
   constructor(
     readonly remote: string,
@@ -97,23 +96,12 @@ export class ClientConnection implements StreamHost {
       this.local = `${socket.localAddress}:${socket.localPort}`;
       socket.setKeepAlive(true, 30_000);
     });
-    socket.on('data', (data: Buffer) => {
-      try {
-        this.parser.push(data);
-      } catch (error) {
-        this.destroy(`internal error: ${(error as Error).message}`);
-        return;
-      }
-      if (this.parser.suspended) this.yieldToPeer();
+    const reading = new BatchedReading(socket, this.parser, {
+      flush: () => this.writer.flush(),
+      isClosed: () => this.closed,
+      fail: (error) => this.destroy(`internal error: ${(error as Error).message}`),
     });
-    // the server closed while we held replies back: deliver them before the connection goes
-    socket.prependListener('end', () => {
-      try {
-        while (this.parser.suspended) this.parser.resume();
-      } catch (error) {
-        this.destroy(`internal error: ${(error as Error).message}`);
-      }
-    });
+    socket.on('data', (data: Buffer) => reading.push(data));
     socket.on('error', (error: NodeJS.ErrnoException) => {
       this.failure ||= error.code ? `${error.code}: ${error.message}` : error.message;
     });
@@ -173,32 +161,6 @@ export class ClientConnection implements StreamHost {
   release(id: number): void {
     this.streams.delete(id);
     this.settle();
-  }
-
-  /**
-   * The parser stopped after a batch of replies of a large chunk: stop reading, let the callers of
-   * that batch send their next calls, write them, then go on, so the server handles those while we
-   * handle the rest of the chunk.
-   */
-  private yieldToPeer(): void {
-    if (this.resumeScheduled) return;
-    this.resumeScheduled = true;
-    this.socket.pause();
-    setImmediate(this.resumeNow);
-  }
-
-  private resumeParsing(): void {
-    this.resumeScheduled = false;
-    if (this.closed) return;
-    this.writer.flush();
-    try {
-      this.parser.resume();
-    } catch (error) {
-      this.destroy(`internal error: ${(error as Error).message}`);
-      return;
-    }
-    if (this.parser.suspended) this.yieldToPeer();
-    else this.socket.resume();
   }
 
   /** Closes the connection now; pending calls fail with a 503. */

@@ -11,6 +11,7 @@ import { MicroError } from '../../errors/micro-error.js';
 import { socketAddress, type Acceptor, type Message, type Peer, type Reply } from '../transport.js';
 import { frameTooLarge, fromResetPayload, headerTooLong } from './errors.js';
 import { BACKLOG_LIMIT, FRAME_TOO_LARGE, FrameWriter } from './frame-writer.js';
+import { BatchedReading } from './batched-reading.js';
 import { FrameParser, READ_BATCH, type ParseError } from './frame-parser.js';
 import { decodeHeader } from './header-codec.js';
 import {
@@ -51,8 +52,7 @@ export class ServerConnection implements StreamHost {
   private inflight = 0;
   private goingAway = false;
   private closed = false;
-  private resumeScheduled = false;
-  private readonly resumeNow = (): void => this.resumeParsing();
+  private readonly reading: BatchedReading;
 
   constructor(
     private readonly socket: NetSocket,
@@ -78,9 +78,13 @@ export class ServerConnection implements StreamHost {
       socket.pause();
       socket.once('drain', () => socket.resume());
     };
-    socket.on('data', (data: Buffer) => this.push(data));
-    // the client half-closed while we held frames back: handle them now, before the socket ends
-    socket.prependListener('end', () => this.drainHeld());
+    this.reading = new BatchedReading(socket, this.parser, {
+      flush: () => this.writer.flush(),
+      isClosed: () => this.closed,
+      fail: () => socket.destroy(),
+      mayRead: () => socket.writableLength <= BACKLOG_LIMIT,
+    });
+    socket.on('data', (data: Buffer) => this.reading.push(data));
     socket.on('error', () => {
       /* 'close' follows */
     });
@@ -94,7 +98,7 @@ export class ServerConnection implements StreamHost {
   /** Starts the protocol with the bytes the sniffer already read. */
   start(first: Buffer): void {
     this.writer.preface();
-    this.push(first);
+    this.reading.push(first);
   }
 
   get busy(): number {
@@ -116,53 +120,6 @@ export class ServerConnection implements StreamHost {
   release(id: number): void {
     this.streams.delete(id);
     this.settle();
-  }
-
-  private push(data: Buffer): void {
-    try {
-      this.parser.push(data);
-    } catch {
-      this.socket.destroy();
-      return;
-    }
-    if (this.parser.suspended) this.yieldToPeer();
-  }
-
-  /**
-   * The parser stopped after a batch of frames of a large chunk: stop reading, let the handlers of
-   * that batch answer, write their replies, then go on. The client reads them while we handle the
-   * rest, rather than waiting for the replies to the whole chunk.
-   */
-  private yieldToPeer(): void {
-    if (this.resumeScheduled) return;
-    this.resumeScheduled = true;
-    this.socket.pause();
-    setImmediate(this.resumeNow);
-  }
-
-  private drainHeld(): void {
-    if (!this.parser.suspended) return;
-    try {
-      while (this.parser.suspended) this.parser.resume();
-    } catch {
-      this.socket.destroy();
-      return;
-    }
-    this.writer.flush();
-  }
-
-  private resumeParsing(): void {
-    this.resumeScheduled = false;
-    if (this.closed) return;
-    this.writer.flush();
-    try {
-      this.parser.resume();
-    } catch {
-      this.socket.destroy();
-      return;
-    }
-    if (this.parser.suspended) this.yieldToPeer();
-    else if (this.socket.writableLength <= BACKLOG_LIMIT) this.socket.resume();
   }
 
   private onFrame(type: number, id: number, buf: Buffer, start: number, end: number): void {

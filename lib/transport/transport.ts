@@ -70,6 +70,11 @@ export interface HttpTimeouts {
   requestTimeout?: number;
   /** An idle keep-alive connection is closed after this long (default 60 s). */
   keepAliveTimeout?: number;
+  /**
+   * A go-micro stream on which no message moved either way for this long ends with a 408 and its
+   * connection closes (default 5 min). See http/stream-server.ts.
+   */
+  streamIdleTimeout?: number;
 }
 
 export interface Listener {

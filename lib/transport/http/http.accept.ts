@@ -11,7 +11,7 @@ import type { Socket as NetSocket } from 'node:net';
 import { HEADER } from '../../metadata/headers.js';
 import type { Acceptor, ListenOptions } from '../transport.js';
 import { Http1Parser } from './http1-parser.js';
-import { createHttpServer, DEFAULT_MAX_BODY } from './http.server.js';
+import { createHttpServer, DEFAULT_HTTP_TIMEOUTS, DEFAULT_MAX_BODY } from './http.server.js';
 import { HttpStreamServerConnection } from './stream-server.js';
 
 const PEEK_LIMIT = 64 * 1024;
@@ -31,7 +31,10 @@ export interface HttpAcceptor {
 
 export function createHttpAcceptor(acceptor: Acceptor, options: ListenOptions = {}): HttpAcceptor {
   const server = createHttpServer(acceptor, options);
-  const maxBody = options.maxBodySize ?? DEFAULT_MAX_BODY;
+  const limits = {
+    maxBody: options.maxBodySize ?? DEFAULT_MAX_BODY,
+    streamIdleTimeout: options.httpTimeouts?.streamIdleTimeout ?? DEFAULT_HTTP_TIMEOUTS.streamIdleTimeout,
+  };
   const headersTimeout = options.httpTimeouts?.headersTimeout ?? PEEK_TIMEOUT;
   const peekTimeout = headersTimeout > 0 ? Math.min(PEEK_TIMEOUT, headersTimeout) : PEEK_TIMEOUT;
   const streams = new Set<HttpStreamServerConnection>();
@@ -39,7 +42,7 @@ export function createHttpAcceptor(acceptor: Acceptor, options: ListenOptions = 
   let closing = false;
 
   const toStreams = (socket: NetSocket, bytes: Buffer): void => {
-    const connection = new HttpStreamServerConnection(socket, acceptor, maxBody, gone);
+    const connection = new HttpStreamServerConnection(socket, acceptor, limits, gone);
     streams.add(connection);
     connection.start(bytes);
     if (closing) connection.drain();

@@ -14,10 +14,17 @@
  * caller's own Timeout applies. Idle keep-alive connections close after `keepAliveTimeout` (60 s,
  * unchanged). Set them with the transport's `httpTimeouts` option. Node checks these every
  * `connectionsCheckingInterval` (1 s, or a quarter of the shortest timeout when that is shorter).
+ *
+ * go-micro stream connections (`Micro-Stream`, served apart by stream-server.ts) outlive a request
+ * and have none of node:http's timeouts once their first headers are in; `streamIdleTimeout`
+ * (5 min, as the framed TCP server's idle streams and connections) ends a stream on which no message
+ * moved either way for that long with a 408, and closes its connection. A stream with messages
+ * flowing in either direction is never idle; 0 turns it off (for streams quiet by design).
  */
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { MicroError } from '../../errors/micro-error.js';
 import { HEADER } from '../../metadata/headers.js';
+import { DEFAULT_STREAM_IDLE_TIMEOUT } from '../idle-streams.js';
 import {
   socketAddress,
   type Acceptor,
@@ -35,6 +42,7 @@ export const DEFAULT_HTTP_TIMEOUTS: Required<HttpTimeouts> = {
   headersTimeout: 10_000,
   requestTimeout: 30_000,
   keepAliveTimeout: 60_000,
+  streamIdleTimeout: DEFAULT_STREAM_IDLE_TIMEOUT,
 };
 
 export function createHttpServer(acceptor: Acceptor, options: ListenOptions = {}): Server {

@@ -7,16 +7,28 @@
  * raw. A client EOS for a stream that is gone closes the connection (as go-micro does); malformed
  * input or an oversized message gets an in-band MicroError and the connection is closed; a client
  * that ends its side fails the streams it left open, and the connection closes once the rest are done.
+ * A stream on which no message moved either way for `streamIdleTimeout` (httpTimeouts, default
+ * 5 min) ends with a 408 — in band to the client, as its input's error to the handler — and a
+ * connection left without streams by that, or without any for as long, is closed.
  */
 import type { Socket as NetSocket } from 'node:net';
 import { MicroError } from '../../errors/micro-error.js';
 import { canonicalHeader, HEADER } from '../../metadata/headers.js';
 import { EOS, errorMessage } from '../../streaming/stream-wire.js';
+import { IdleStreams } from '../idle-streams.js';
 import { socketAddress, type Acceptor, type Message } from '../transport.js';
 import { head, Http1Parser, type Parsed } from './http1-parser.js';
 import { cancelled, HttpStreamSocket, type StreamLink } from './stream-socket.js';
 
 const SERVER_ID = 'go.micro.server';
+/** How long a connection closed for idleness may take to flush its last bytes before it is destroyed. */
+const CLOSE_GRACE = 5_000;
+
+export interface StreamServerLimits {
+  maxBody: number;
+  /** ms without a message on a stream before it ends with a 408; 0: never. */
+  streamIdleTimeout: number;
+}
 
 export class HttpStreamServerConnection implements StreamLink {
   readonly local: string;
@@ -24,18 +36,27 @@ export class HttpStreamServerConnection implements StreamLink {
   private readonly parser: Http1Parser;
   private readonly streams = new Map<string, HttpStreamSocket>();
   private readonly holding = new Set<HttpStreamSocket>();
+  private readonly idle: IdleStreams<HttpStreamSocket>;
   private closed = false;
   private ending = false;
+  private forceClose: NodeJS.Timeout | undefined;
 
   constructor(
     private readonly socket: NetSocket,
     private readonly acceptor: Acceptor,
-    maxBody: number,
+    limits: StreamServerLimits,
     private readonly onGone: (connection: HttpStreamServerConnection) => void,
   ) {
     this.local = socketAddress(socket.localAddress, socket.localPort);
     this.remote = socketAddress(socket.remoteAddress, socket.remotePort);
-    this.parser = new Http1Parser('request', maxBody, (message) => this.onRequest(message));
+    this.parser = new Http1Parser('request', limits.maxBody, (message) => this.onRequest(message));
+    this.idle = new IdleStreams(
+      limits.streamIdleTimeout,
+      this.streams,
+      (stream, error) => this.expire(stream, error),
+      SERVER_ID,
+      () => this.closeIdle(),
+    );
     socket.setNoDelay(true);
     socket.on('data', (data: Buffer) => this.push(data));
     socket.on('drain', () => {
@@ -50,6 +71,7 @@ export class HttpStreamServerConnection implements StreamLink {
 
   /** Starts with the bytes already read while the connection was being recognised. */
   start(first: Buffer): void {
+    this.idle.watch();
     if (first.length > 0) this.push(first);
   }
 
@@ -123,6 +145,7 @@ export class HttpStreamServerConnection implements StreamLink {
     }
     const stream = new HttpStreamSocket(id, this);
     this.streams.set(id, stream);
+    this.idle.watch();
     stream.receive(message);
     try {
       this.acceptor.stream(stream);
@@ -152,6 +175,21 @@ export class HttpStreamServerConnection implements StreamLink {
     this.settle();
   }
 
+  /** Silent too long: a 408 in band and to the handler; the connection closes when that was its last. */
+  private expire(stream: HttpStreamSocket, error: MicroError): void {
+    stream.close(error);
+    if (this.streams.size === 0) this.closeIdle();
+  }
+
+  /** Nothing to serve: end the connection after what is written, destroyed if that does not finish. */
+  private closeIdle(): void {
+    if (this.closed || this.forceClose) return;
+    this.parser.close();
+    this.socket.destroySoon();
+    this.forceClose = setTimeout(() => this.socket.destroy(), CLOSE_GRACE);
+    this.forceClose.unref();
+  }
+
   private settle(): void {
     if (this.ending && this.streams.size === 0 && !this.closed) this.socket.end();
   }
@@ -160,6 +198,8 @@ export class HttpStreamServerConnection implements StreamLink {
     if (this.closed) return;
     this.closed = true;
     this.parser.close();
+    this.idle.stop();
+    clearTimeout(this.forceClose);
     const error = MicroError.unavailable(SERVER_ID, 'connection closed', false);
     for (const stream of this.streams.values()) stream.abort(error);
     this.streams.clear();

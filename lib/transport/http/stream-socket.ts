@@ -3,11 +3,13 @@
  * Every message is one HTTP/1.1 message carrying `Micro-Stream: <id>`; `end()` sends go-micro's
  * EOS (`Micro-Error: EOS`, empty body) and an arriving EOS ends the peer's side. HTTP has no
  * per-stream window: `send` reports the connection's write backpressure, and `pause()` stops
- * reading the connection (TCP's own window then holds the peer back).
+ * reading the connection (TCP's own window then holds the peer back). Every message sent or
+ * received marks the stream as moving, for the server's idle-stream sweep (../idle-streams.ts).
  */
 import { MicroError } from '../../errors/micro-error.js';
 import { HEADER } from '../../metadata/headers.js';
 import { EOS } from '../../streaming/stream-wire.js';
+import type { IdleTracked } from '../idle-streams.js';
 import type { Message, Socket } from '../transport.js';
 
 /** What a stream needs from the HTTP connection it rides on. */
@@ -26,7 +28,9 @@ export interface StreamLink {
 
 const EMPTY: Buffer = Buffer.alloc(0);
 
-export class HttpStreamSocket implements Socket {
+export class HttpStreamSocket implements Socket, IdleTracked {
+  moved = true;
+  quiet = 0;
   private inbox: Message[] = [];
   private paused = false;
   private localEnded = false;
@@ -55,6 +59,7 @@ export class HttpStreamSocket implements Socket {
 
   send(message: Message): boolean {
     if (this.finished || this.localEnded) return false;
+    this.moved = true;
     const ok = this.link.write(this, message);
     if (!ok) this.wantDrain = true;
     return ok;
@@ -105,6 +110,7 @@ export class HttpStreamSocket implements Socket {
   /** A message for this stream arrived; EOS ends the peer's side. */
   receive(message: Message): void {
     if (this.finished || this.remoteEnded) return;
+    this.moved = true;
     if (message.header[HEADER.error] === EOS) {
       this.remoteEnded = true;
       this.flush();

@@ -4,10 +4,13 @@
  * malformed message gets a RESET carrying a MicroError, a protocol violation closes this connection
  * only, and nothing thrown by the acceptor escapes an event handler. A connection idle for
  * `idleTimeout` (default 5 min, longer than our clients' 60 s) is closed, so idle or half-sent
- * connections do not hold memory forever.
+ * connections do not hold memory forever. A stream on which no message moved either way for
+ * `streamIdleTimeout` (default 5 min) is reset with a 408, which its handler sees as its input's
+ * error (../idle-streams.ts); the connection, shared by other calls, stays until it is idle itself.
  */
 import type { Socket as NetSocket } from 'node:net';
 import { MicroError } from '../../errors/micro-error.js';
+import { IdleStreams } from '../idle-streams.js';
 import { socketAddress, type Acceptor, type Message, type Peer, type Reply } from '../transport.js';
 import { frameTooLarge, fromResetPayload, headerTooLong } from './errors.js';
 import { BACKLOG_LIMIT, FRAME_TOO_LARGE, FrameWriter } from './frame-writer.js';
@@ -36,6 +39,8 @@ export interface ServerLimits {
    * GOAWAY and closed; one still there after another such spell is destroyed. 0: never.
    */
   idleTimeout: number;
+  /** A stream on which no message moved either way this long is reset with a 408. 0: never. */
+  streamIdleTimeout: number;
 }
 
 /** How long a connection that broke the protocol may take to deliver its in-flight replies. */
@@ -53,6 +58,7 @@ export class ServerConnection implements StreamHost {
   private goingAway = false;
   private closed = false;
   private readonly reading: BatchedReading;
+  private readonly idle: IdleStreams<StreamSocket>;
 
   constructor(
     private readonly socket: NetSocket,
@@ -64,6 +70,12 @@ export class ServerConnection implements StreamHost {
     this.remote = socketAddress(socket.remoteAddress, socket.remotePort);
     this.peer = { local: this.local, remote: this.remote };
     this.writer = new FrameWriter(socket, Infinity);
+    this.idle = new IdleStreams(
+      limits.streamIdleTimeout,
+      this.streams,
+      (stream, error) => stream.close(error),
+      SERVER_ERROR_ID,
+    );
     this.parser = new FrameParser(
       limits.maxFrame,
       (type, id, buf, start, end) => this.onFrame(type, id, buf, start, end),
@@ -179,6 +191,7 @@ export class ServerConnection implements StreamHost {
     if (message === undefined) return;
     const stream = new StreamSocket(id, this, T_MESSAGE);
     this.streams.set(id, stream);
+    this.idle.watch();
     stream.receive(message, end - start);
     try {
       this.acceptor.stream(stream);
@@ -261,7 +274,8 @@ export class ServerConnection implements StreamHost {
 
   /** Silent for `idleTimeout`: an idle client (or one stuck mid-frame) gives its memory back. */
   private onIdle(): void {
-    if (this.closed || this.busy > 0) return; // a quiet stream or a slow handler is not idle
+    // a slow handler is not idle; a quiet stream has its own rule (streamIdleTimeout)
+    if (this.closed || this.busy > 0) return;
     // told to go and still here after another quiet spell: destroy; otherwise GOAWAY first
     if (this.goingAway) this.socket.destroy();
     else this.goAway();
@@ -278,6 +292,7 @@ export class ServerConnection implements StreamHost {
     this.closed = true;
     this.parser.stop();
     this.writer.close();
+    this.idle.stop();
     const error = MicroError.unavailable(SERVER_ERROR_ID, 'connection closed', false);
     for (const stream of this.streams.values()) stream.abort(error);
     this.streams.clear();

@@ -3,9 +3,12 @@
  * transport.ts with per-stream credit-based flow control. `send` spends credit (payload bytes) and
  * returns false once it is used up; later messages wait locally until the peer grants WINDOW credit,
  * then `onDrain` fires. Credit goes back to the peer as our application consumes messages;
- * `pause()` stops delivery (so no credit goes back and the peer stops within one window).
+ * `pause()` stops delivery (so no credit goes back and the peer stops within one window). Every
+ * message written or received marks the stream as moving, for the server's idle-stream sweep
+ * (../idle-streams.ts).
  */
 import type { MicroError } from '../../errors/micro-error.js';
+import type { IdleTracked } from '../idle-streams.js';
 import type { Message, Socket } from '../transport.js';
 import { cancelled, frameTooLarge, headerTooLong } from './errors.js';
 import { FRAME_TOO_LARGE, type FrameWriter } from './frame-writer.js';
@@ -26,7 +29,9 @@ interface Queued {
   size: number;
 }
 
-export class StreamSocket implements Socket {
+export class StreamSocket implements Socket, IdleTracked {
+  moved = true;
+  quiet = 0;
   private credit = INITIAL_WINDOW;
   /** What the peer may still send before we grant more. */
   private peerCredit = INITIAL_WINDOW;
@@ -123,6 +128,7 @@ export class StreamSocket implements Socket {
     if (this.finished || this.remoteEnded) return true;
     if (this.peerCredit <= 0) return false;
     this.peerCredit -= size;
+    this.moved = true;
     if (this.messageListener && this.inbox.length === 0 && !this.paused) this.deliver(message, size);
     else this.inbox.push({ message, size });
     return true;
@@ -177,6 +183,7 @@ export class StreamSocket implements Socket {
   private write(message: Message): boolean {
     const size = this.host.writer.message(this.nextType, this.id, message);
     this.nextType = T_MESSAGE;
+    this.moved = true;
     if (size < 0) {
       const limit = this.host.writer.peerMaxFrame;
       this.close(

@@ -10,6 +10,7 @@ import { createServer as createTlsServer } from 'node:tls';
 import { createHttpAcceptor } from '../http/http.accept.js';
 import type { Acceptor, Listener, ListenOptions } from '../transport.js';
 import { joinAddress, listenOn } from '../transport.js';
+import { DEFAULT_STREAM_IDLE_TIMEOUT } from '../idle-streams.js';
 import { DEFAULT_MAX_BODY, HEADER_ROOM } from './protocol.js';
 import { ServerConnection } from './server-connection.js';
 import { sniff } from './sniff.js';
@@ -21,6 +22,8 @@ export interface TcpListenOptions extends ListenOptions {
   maxFrame?: number;
   /** A framed connection idle this long, ms, is closed (default 5 min; 0 = never). See server-connection.ts. */
   idleTimeout?: number;
+  /** A framed stream silent both ways this long, ms, is reset with a 408 (default 5 min; 0 = never). */
+  streamIdleTimeout?: number;
 }
 
 export const DEFAULT_SERVER_IDLE_TIMEOUT = 5 * 60_000;
@@ -35,6 +38,7 @@ export async function listenTcp(
     maxBody,
     maxFrame: options.maxFrame ?? maxBody + HEADER_ROOM,
     idleTimeout: options.idleTimeout ?? DEFAULT_SERVER_IDLE_TIMEOUT,
+    streamIdleTimeout: options.streamIdleTimeout ?? DEFAULT_STREAM_IDLE_TIMEOUT,
   };
   const http = createHttpAcceptor(acceptor, options);
   const httpServer = http.server;

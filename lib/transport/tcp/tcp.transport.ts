@@ -34,6 +34,11 @@ export interface TcpTransportOptions {
   httpTimeouts?: HttpTimeouts;
   /** The server closes a framed connection idle this long, ms (default 5 min; 0 = never). */
   serverIdleTimeout?: number;
+  /**
+   * The server resets a framed stream on which no message moved either way this long with a 408,
+   * ms (default 5 min; 0 = never). go-micro HTTP streams on this port: `httpTimeouts.streamIdleTimeout`.
+   */
+  serverStreamIdleTimeout?: number;
 }
 
 export class TcpTransport implements Transport {
@@ -47,7 +52,8 @@ export class TcpTransport implements Transport {
   listen(address: string, acceptor: Acceptor, options: TcpListenOptions = {}): Promise<Listener> {
     const httpTimeouts = { ...this.options.httpTimeouts, ...options.httpTimeouts };
     const idleTimeout = options.idleTimeout ?? this.options.serverIdleTimeout;
-    return listenTcp(address, acceptor, { ...options, httpTimeouts, idleTimeout });
+    const streamIdleTimeout = options.streamIdleTimeout ?? this.options.serverStreamIdleTimeout;
+    return listenTcp(address, acceptor, { ...options, httpTimeouts, idleTimeout, streamIdleTimeout });
   }
 
   dial(address: string, options?: DialOptions): TransportClient {

@@ -9,7 +9,7 @@ import { randomUUID } from 'node:crypto';
 import type { Codec } from '../codec/codec.js';
 import { Codecs } from '../codec/codecs.js';
 import { MicroError } from '../errors/micro-error.js';
-import { HEADER, MAX_TIMEOUT_MS, msToTimeoutHeader } from '../metadata/headers.js';
+import { HEADER, MAX_TIMEOUT_MS, msToTimeoutHeader, timerDelay } from '../metadata/headers.js';
 import type { ResolvedOptions } from '../options.js';
 import type { Node } from '../registry/registry.js';
 import type { Next } from '../selector/selector.js';
@@ -282,7 +282,7 @@ class Attempts {
     if (this.attempt >= o.retries || !isRetryable(failure, o.idempotent)) return this.reject(failure);
     this.attempt++;
     const pause = Math.min(o.backoff(this.attempt), this.deadline - Date.now());
-    if (pause > 0) setTimeout(() => this.send(), pause);
+    if (pause > 0) setTimeout(() => this.send(), timerDelay(pause));
     else this.send();
   }
 }

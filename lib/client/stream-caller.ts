@@ -13,7 +13,7 @@
 import { randomUUID } from 'node:crypto';
 import type { Codec } from '../codec/codec.js';
 import { MicroError } from '../errors/micro-error.js';
-import { HEADER, msToTimeoutHeader } from '../metadata/headers.js';
+import { HEADER, msToTimeoutHeader, timerDelay } from '../metadata/headers.js';
 import type { ResolvedOptions } from '../options.js';
 import { FRAMEWORK, FRAMEWORK_KEY, type Node } from '../registry/registry.js';
 import { currentCallContext, enableCallScope } from '../server/call-scope.js';
@@ -133,7 +133,8 @@ class StreamCall<T> implements StreamHandle {
     if (inherited !== undefined) timeout = Math.min(timeout ?? Infinity, inherited);
     if (timeout !== undefined && timeout <= 0) return this.fail(this.expired(timeout));
     if (timeout !== undefined) {
-      this.timer = setTimeout(() => this.fail(this.expired(timeout)), timeout);
+      // a deadline past what setTimeout holds (Infinity included) waits that long, not 1 ms
+      this.timer = setTimeout(() => this.fail(this.expired(timeout)), timerDelay(timeout));
       this.timer.unref?.();
     }
     this.owner.select(this.service, this.o).then(
@@ -241,7 +242,7 @@ class StreamCall<T> implements StreamHandle {
 
   private armGrace(): void {
     clearTimeout(this.grace);
-    this.grace = setTimeout(() => this.complete(), this.o.endGrace ?? DEFAULT_END_GRACE);
+    this.grace = setTimeout(() => this.complete(), timerDelay(this.o.endGrace ?? DEFAULT_END_GRACE));
     this.grace.unref?.();
   }
 

@@ -69,7 +69,16 @@ export function timeoutHeaderToMs(value: string | undefined): number | undefined
 
 const DIGITS = /^\d+$/;
 
+/**
+ * A budget in ms as a Timeout header. One over MAX_TIMEOUT_MS (Infinity included) goes as
+ * MAX_TIMEOUT_MS: what a nest-micro server reads it as anyway, and within go-micro's int64 of ns.
+ */
 export function msToTimeoutHeader(ms: number): string {
-  const whole = Math.max(1, Math.round(ms));
-  return whole < 1e15 ? `${whole}000000` : (BigInt(whole) * 1_000_000n).toString();
+  const whole = Math.max(1, Math.min(Math.round(ms), MAX_TIMEOUT_MS));
+  return `${whole}000000`;
+}
+
+/** A delay for setTimeout: Node fires one over MAX_TIMEOUT_MS (Infinity included) after 1 ms. */
+export function timerDelay(ms: number): number {
+  return ms < MAX_TIMEOUT_MS ? ms : MAX_TIMEOUT_MS;
 }

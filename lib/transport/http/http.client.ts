@@ -8,7 +8,7 @@
 import type { IncomingHttpHeaders } from 'node:http';
 import type { Dispatcher, Pool } from 'undici';
 import { MicroError } from '../../errors/micro-error.js';
-import { HEADER } from '../../metadata/headers.js';
+import { HEADER, timerDelay } from '../../metadata/headers.js';
 import type { CallOptions, Message, Socket, TransportClient } from '../transport.js';
 import { splitAddress } from '../transport.js';
 import { fromHttpHeaders, toHttpHeaders } from './http.headers.js';
@@ -39,7 +39,9 @@ export class HttpTransportClient implements TransportClient {
     callback: (error: MicroError | null, reply?: Message) => void,
   ): void {
     const handler = new ReplyHandler(this.address, callback);
-    handler.timer = setTimeout(() => handler.timeout(options.timeout), options.timeout);
+    // a timeout past what setTimeout holds (Infinity included) waits that long, not 1 ms
+    const wait = timerDelay(options.timeout);
+    handler.timer = setTimeout(() => handler.timeout(options.timeout), wait);
     this.pool.dispatch(
       {
         path: '/',

@@ -7,6 +7,7 @@
 import { connect as netConnect, type Socket as NetSocket } from 'node:net';
 import { connect as tlsConnect, type ConnectionOptions as TlsOptions } from 'node:tls';
 import { MicroError } from '../../errors/micro-error.js';
+import { timerDelay } from '../../metadata/headers.js';
 import type { Message } from '../transport.js';
 import { callTimeout, connectionLost, frameTooLarge, fromResetPayload, headerTooLong } from './errors.js';
 import { FRAME_TOO_LARGE, FrameWriter } from './frame-writer.js';
@@ -284,7 +285,8 @@ export class ClientConnection implements StreamHost {
   private arm(deadline: number, now: number): void {
     clearTimeout(this.timer);
     this.timerAt = deadline;
-    this.timer = setTimeout(this.onTimer, Math.max(1, deadline - now));
+    // a deadline past what setTimeout holds fires after 1 ms: wait the most it holds, then look again
+    this.timer = setTimeout(this.onTimer, Math.max(1, timerDelay(deadline - now)));
     this.timer.unref();
   }
 

@@ -1,6 +1,7 @@
 /**
- * Bulkhead: at most `maxInFlight` unary calls in flight from one module's clients to one service
- * (retries included: a call holds its slot until it settles). Past the bound a call fails fast with
+ * Bulkhead: at most `maxInFlight` calls and open streams from one module's clients to one service
+ * (retries included: a call holds its slot until it settles, a stream until it ends; admission.ts
+ * takes and gives back the slots). Past the bound a call or stream fails fast with
  * a 503 `go.micro.client.bulkhead`, without a network call; nothing queues, so a slow dependency
  * cannot pile up callers, memory or sockets here.
  */

@@ -74,7 +74,7 @@ export interface ClientCallOptions {
    * that call's options. See circuit-breaker.ts.
    */
   breaker?: BreakerOptions | boolean;
-  /** At most this many calls in flight to one service from the module's clients; past it a 503. */
+  /** At most this many calls and open streams to one service from the module's clients; past it a 503. */
   maxInFlight?: number;
   /** Returned instead of an unavailability error (408, 502/503/504, retryable): a value or `(error) => value`. */
   fallback?: Fallback;

@@ -65,7 +65,10 @@ export function breakerCounts(error: unknown): boolean {
   return error.code >= 500 || error.code === 408;
 }
 
-/** One breaker. `enter` admits or refuses a call; `exit` reports an admitted call's outcome. */
+/**
+ * One breaker. `enter` admits or refuses a call (or a stream's opening); `exit` reports an admitted
+ * one's outcome, `abandon` that there is none.
+ */
 export class CircuitBreaker {
   private current: BreakerState = 'closed';
   private openedAt = 0;
@@ -124,6 +127,11 @@ export class CircuitBreaker {
     } else if (this.policy.failure(CircuitState.Closed)) {
       this.open(error, CircuitState.Closed);
     }
+  }
+
+  /** An admitted call or stream ended with no outcome to report (cancelled): a probe's place frees. */
+  abandon(ticket: number): void {
+    if (ticket % 2 === 1 && (ticket - 1) / 2 === this.generation) this.probing--;
   }
 
   private open(error: unknown, from: CircuitState): void {

@@ -3,7 +3,8 @@
  * with a whole-call budget, per-attempt timeouts, retries of what is safe to retry (on another
  * node when there is one), deadline inheritance from the request being served, and selector
  * feedback (`mark`) after every attempt; per service, an optional bulkhead (`maxInFlight`) and
- * circuit breaker around the whole call, and a `fallback` for unavailability errors.
+ * circuit breaker around the whole call (admission.ts, shared with the stream path), and a
+ * `fallback` for unavailability errors.
  */
 import { randomUUID } from 'node:crypto';
 import type { Codec } from '../codec/codec.js';
@@ -23,8 +24,9 @@ import {
   type CallFn,
   type ClientCallOptions,
 } from './call-options.js';
+import { Admission, type Guarded } from './admission.js';
 import { Bulkheads } from './bulkhead.js';
-import { CircuitBreakers, type CircuitBreaker } from './circuit-breaker.js';
+import { CircuitBreakers } from './circuit-breaker.js';
 import { withFallback } from './fallback.js';
 import { requestHeader } from './request-header.js';
 import { TransportChoice } from './transport-choice.js';
@@ -39,7 +41,7 @@ export class RpcCaller {
   readonly transports: TransportChoice;
   /** Circuit breakers of the services called (when calls ask for one), with their events. */
   readonly breakers = new CircuitBreakers();
-  /** Calls in flight per service, for `maxInFlight`. */
+  /** Calls and open streams per service, for `maxInFlight`. */
   readonly bulkheads = new Bulkheads();
   private lastIn?: Partial<ClientCallOptions>;
   private lastOut?: ClientCallOptions;
@@ -110,15 +112,15 @@ export class RpcCaller {
       const body = codec.encodeRequest({ id, endpoint }, data, o.protobuf?.request);
       let ok = resolve;
       let fail = reject;
-      if (o.breaker || o.maxInFlight !== undefined) {
-        const release = this.admit(service, endpoint, o);
-        if (release instanceof MicroError) return reject(release);
+      if (Admission.wanted(o)) {
+        const admission = this.admit(service, endpoint, o);
+        if (admission instanceof MicroError) return reject(admission);
         ok = (value) => {
-          release(null);
+          admission.settle(null);
           resolve(value);
         };
         fail = (error) => {
-          release(error);
+          admission.settle(error);
           reject(error);
         };
       }
@@ -130,39 +132,9 @@ export class RpcCaller {
     });
   }
 
-  /**
-   * Takes a bulkhead slot and a breaker ticket for a call: a release to call once with the call's
-   * outcome (null on success), or the 503 refusing it.
-   */
-  private admit(
-    service: string,
-    endpoint: string,
-    o: ClientCallOptions,
-  ): ((error: unknown) => void) | MicroError {
-    const max = o.maxInFlight;
-    const bounded = max !== undefined;
-    if (bounded) {
-      const refused = this.bulkheads.enter(service, max);
-      if (refused) return refused;
-    }
-    let breaker: CircuitBreaker | undefined;
-    let ticket = 0;
-    if (o.breaker) {
-      breaker = this.breakers.for(service, endpoint, o.breaker);
-      const admitted = breaker.enter(Date.now());
-      if (admitted instanceof MicroError) {
-        if (bounded) this.bulkheads.exit(service);
-        return admitted;
-      }
-      ticket = admitted;
-    }
-    let released = false;
-    return (error) => {
-      if (released) return;
-      released = true;
-      if (bounded) this.bulkheads.exit(service);
-      breaker?.exit(ticket, error);
-    };
+  /** @internal A bulkhead slot and breaker ticket for a call or stream, or the 503 refusing it. */
+  admit(service: string, endpoint: string, o: Guarded): Admission | MicroError {
+    return Admission.take(this.breakers, this.bulkheads, service, endpoint, o);
   }
 
   /** One attempt on `node`; the reply or a MicroError reaches `done` exactly once. */

@@ -9,6 +9,13 @@
  * them as a MicroError. A go-micro handler that read our EOS returns without sending one, so on a
  * go-micro node the stream also completes once the server stayed silent for `endGrace` ms after our
  * side ended. A stream is not retried once opened; the selector is told how it went.
+ *
+ * A stream goes through the service's circuit breaker and `maxInFlight` bulkhead as a unary call
+ * does (admission.ts): refused with the same 503 before any network call, it counts as one call in
+ * flight from opening until it ends, errs or is cancelled. For the breaker it opened (a success) at
+ * the server's first message or clean end; failing before that (refused, unreachable, reset, past
+ * its deadline) is a failure to open, counted as the breaker's rule says; a stream cancelled before
+ * either, or failed by its own requests (their source errs, or outruns the window), reports nothing. What happens on a stream after it opened is not the breaker's business.
  */
 import { randomUUID } from 'node:crypto';
 import type { Codec } from '../codec/codec.js';
@@ -21,6 +28,7 @@ import { MicroStream, type StreamHandle, type StreamSink } from '../streaming/mi
 import { Outbound, type Source } from '../streaming/outbound.js';
 import { canPause, classify, DEFAULT_MAX_BUFFERED } from '../streaming/stream-wire.js';
 import type { Header, Message, Socket } from '../transport/transport.js';
+import { Admission } from './admission.js';
 import type { ClientCallOptions } from './call-options.js';
 import type { RpcCaller } from './rpc-caller.js';
 import { requestHeader } from './request-header.js';
@@ -67,6 +75,11 @@ export class StreamCaller {
       call.start();
       return call;
     });
+  }
+
+  /** @internal The bulkhead slot and breaker ticket of a stream, or the 503 refusing it. */
+  admit(service: string, endpoint: string, o: StreamCallOptions): Admission | MicroError | undefined {
+    return Admission.wanted(o) ? this.caller.admit(service, endpoint, o) : undefined;
   }
 
   /** @internal */
@@ -117,6 +130,9 @@ class StreamCall<T> implements StreamHandle {
   private grace: NodeJS.Timeout | undefined;
   private node: Node | undefined;
   private started = Date.now();
+  private admission: Admission | undefined;
+  /** The server sent its first message or its end: the stream opened. */
+  private opened = false;
 
   constructor(
     private readonly owner: StreamCaller,
@@ -131,7 +147,14 @@ class StreamCall<T> implements StreamHandle {
     let timeout = this.o.timeout;
     const inherited = currentCallContext()?.remaining();
     if (inherited !== undefined) timeout = Math.min(timeout ?? Infinity, inherited);
+    // a spent deadline fails before admission, as a unary call's does: the dependency was not asked
     if (timeout !== undefined && timeout <= 0) return this.fail(this.expired(timeout));
+    const admission = this.owner.admit(this.service, this.endpoint, this.o);
+    if (admission instanceof MicroError) {
+      this.done = true;
+      return this.sink.error(admission);
+    }
+    this.admission = admission;
     if (timeout !== undefined) {
       // a deadline past what setTimeout holds (Infinity included) waits that long, not 1 ms
       this.timer = setTimeout(() => this.fail(this.expired(timeout)), timerDelay(timeout));
@@ -156,6 +179,7 @@ class StreamCall<T> implements StreamHandle {
   cancel(): void {
     if (this.done) return;
     this.done = true;
+    this.admission?.abandon();
     this.cleanup(null);
     this.socket?.close();
   }
@@ -191,7 +215,10 @@ class StreamCall<T> implements StreamHandle {
           body: codec.encodeRequest({ id, endpoint: this.endpoint }, value, schema?.request),
         }),
         done: (error) => {
-          if (error !== undefined) return this.fail(error, true);
+          if (error !== undefined) {
+            this.admission?.abandon(); // our requests failed, not the dependency
+            return this.fail(error, true);
+          }
           socket.end();
           if (silentEnd) this.armGrace();
         },
@@ -208,6 +235,10 @@ class StreamCall<T> implements StreamHandle {
     const kind = classify(message, this.service);
     if (kind.kind === 'end') return this.complete();
     if (kind.kind === 'error') return this.fail(kind.error);
+    if (!this.opened) {
+      this.opened = true;
+      this.admission?.outcome(null);
+    }
     let value: T;
     try {
       value = codec.decodeResponse(message.body, schema).body as T;
@@ -246,7 +277,10 @@ class StreamCall<T> implements StreamHandle {
     this.grace.unref?.();
   }
 
+  /** Every end path comes here once: the slot goes back; an outcome not yet reported is this one. */
   private cleanup(error: MicroError | null): void {
+    this.admission?.outcome(error);
+    this.admission?.release();
     clearTimeout(this.timer);
     clearTimeout(this.grace);
     this.outbound?.stop();

@@ -11,6 +11,7 @@
  * rounds; medians (min–max) printed as a Markdown table. Everything is bounded: a round that does
  * not complete within 60 s reports what was lost.
  * Run: node --import ./scripts/register-ts.mjs bench/pubsub.bench.ts [--total 5000] [--rounds 3]
+ *   [--window 64] [--peers redis-broadcast,redis-queue,http-broadcast,http-queue,nest-redis]
  */
 import 'reflect-metadata';
 import { performance } from 'node:perf_hooks';
@@ -49,12 +50,15 @@ const { values: args } = parseArgs({
     total: { type: 'string', default: '5000' },
     rounds: { type: 'string', default: '3' },
     window: { type: 'string', default: '64' },
+    peers: { type: 'string', default: '' },
   },
 });
 const TOTAL = Number(args.total);
 const ROUNDS = Number(args.rounds);
 const WINDOW = Number(args.window);
 const WARMUP = Math.min(1_000, TOTAL);
+/** `--peers redis-queue,http-broadcast`: only these (keys below); all when empty. */
+const PEERS = args.peers ? args.peers.split(',') : [];
 
 interface Sample {
   t: number;
@@ -193,39 +197,52 @@ async function main(): Promise<void> {
   const redis = await startRedis();
   const registry = new MemoryRegistry();
   const rows: string[] = [];
-  const factories: Array<() => Promise<Peer>> = [
-    () =>
-      microPeer(
-        'nest-micro Redis broker, broadcast (Pub/Sub)',
-        'bench.broadcast',
-        () => new RedisBroker({ url: redis.url, keyPrefix: 'bench:' }),
-        registry,
-      ),
-    () =>
-      microPeer(
-        'nest-micro Redis broker, queue group (Streams)',
-        'bench.queue',
-        () => new RedisBroker({ url: redis.url, keyPrefix: 'bench:' }),
-        registry,
-      ),
-    () =>
-      microPeer(
-        'nest-micro HTTP broker (default), broadcast',
-        'bench.broadcast',
-        () => new HttpBroker({ registry }),
-        registry,
-      ),
-    () =>
-      microPeer(
-        'nest-micro HTTP broker (default), queue group',
-        'bench.queue',
-        () => new HttpBroker({ registry }),
-        registry,
-      ),
-    () => nestRedisPeer(redis.port),
+  const factories: Array<[string, () => Promise<Peer>]> = [
+    [
+      'redis-broadcast',
+      () =>
+        microPeer(
+          'nest-micro Redis broker, broadcast (Pub/Sub)',
+          'bench.broadcast',
+          () => new RedisBroker({ url: redis.url, keyPrefix: 'bench:' }),
+          registry,
+        ),
+    ],
+    [
+      'redis-queue',
+      () =>
+        microPeer(
+          'nest-micro Redis broker, queue group (Streams)',
+          'bench.queue',
+          () => new RedisBroker({ url: redis.url, keyPrefix: 'bench:' }),
+          registry,
+        ),
+    ],
+    [
+      'http-broadcast',
+      () =>
+        microPeer(
+          'nest-micro HTTP broker (default), broadcast',
+          'bench.broadcast',
+          () => new HttpBroker({ registry }),
+          registry,
+        ),
+    ],
+    [
+      'http-queue',
+      () =>
+        microPeer(
+          'nest-micro HTTP broker (default), queue group',
+          'bench.queue',
+          () => new HttpBroker({ registry }),
+          registry,
+        ),
+    ],
+    ['nest-redis', () => nestRedisPeer(redis.port)],
   ];
   try {
-    for (const create of factories) {
+    for (const [key, create] of factories) {
+      if (PEERS.length && !PEERS.includes(key)) continue;
       const peer = await create();
       try {
         await round(peer, WARMUP);

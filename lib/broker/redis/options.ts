@@ -26,7 +26,10 @@ export interface RedisBrokerOptions {
   maxDeliveries?: number;
   /** This member's consumer name in queue groups (default `<host>-<pid>-<uuid8>`). */
   consumer?: string;
-  /** Most messages in progress at once per queue subscription (default 64); read in batches as they finish. */
+  /**
+   * Most handlers in progress at once per queue subscription (default 64). Up to as many more
+   * messages are read ahead while they run, so a member holds at most 2 × prefetch.
+   */
   prefetch?: number;
   /** How often a member looks for stale messages to claim (ms, default min(1 s, visibilityTimeout)). */
   claimInterval?: number;

@@ -4,11 +4,19 @@
  * messages in hand from going stale with JUSTID re-claims, hands failed ones back for redelivery,
  * claims stale messages of dead members with XAUTOCLAIM, and moves a message that has been delivered
  * `maxDeliveries` times to the dead-letter stream.
+ *
+ * Flow: up to `prefetch` handlers run at once and up to `prefetch` more messages wait, read ahead,
+ * so a member takes up to 2 × prefetch per read round trip while its handlers run. The next read
+ * goes out as soon as the last one's handlers have started and the microtasks they queued have run
+ * (so handlers that finish at once free their room first), asking for as many messages as there
+ * is room. An auto-ack holds no room: it joins the turn's batched XACK (ack-batch.ts); reading
+ * pauses while more than 2 × prefetch acks are unanswered.
  */
 import { setTimeout as sleep } from 'node:timers/promises';
 import { Logger } from '@nestjs/common';
 import type { Redis } from 'ioredis';
 import type { BrokerEvent, BrokerHandler } from '../broker.js';
+import { AckBatch } from './ack-batch.js';
 import { errorText } from './connection.js';
 import { decodeFields } from './message.js';
 import { deadLetterKey, topicKey, type ResolvedRedisOptions } from './options.js';
@@ -37,6 +45,9 @@ export interface QueueConsumerContext {
   counters: ConsumerCounters;
 }
 
+/** Resolves once the microtasks queued so far (and those they queue) have run. */
+const afterMicrotasks = (): Promise<void> => new Promise((resolve) => process.nextTick(resolve));
+
 /** `[[id, [f, v, …] | null], …]` as returned by XREADGROUP / XAUTOCLAIM. */
 function parseEntries(raw: unknown): Entry[] {
   if (!Array.isArray(raw)) return [];
@@ -48,8 +59,13 @@ export class QueueConsumer {
   private readonly key: string;
   private readonly stop$ = new AbortController();
   private readonly inHand = new Set<string>();
-  private readonly failedAcks = new Set<string>();
+  private readonly acks: AckBatch;
+  /** Handlers in progress (at most `prefetch`). */
   private readonly active = new Set<Promise<void>>();
+  /** Read ahead, waiting for a handler slot (at most `prefetch`). */
+  private readonly waiting: { entry: Entry; attempt: number }[] = [];
+  /** Wakes the read loop waiting for room. */
+  private wake?: () => void;
   private loop?: Promise<void>;
   private heartbeat?: NodeJS.Timeout;
   private claimCursor = '0-0';
@@ -62,21 +78,23 @@ export class QueueConsumer {
   constructor(private readonly ctx: QueueConsumerContext) {
     this.key = topicKey(ctx.options.keyPrefix, ctx.topic);
     this.logger = new Logger(`RedisBroker:${ctx.topic}/${ctx.queue}`);
+    this.acks = new AckBatch(ctx.command, this.key, ctx.queue, (text) => this.logger.debug(text));
   }
 
   async start(): Promise<void> {
     await this.ensureGroup('$');
     const every = Math.max(50, Math.floor(this.ctx.options.visibilityTimeout / 3));
     this.heartbeat = setInterval(() => void this.touch(), every).unref();
-    this.ctx.command.on('ready', this.flushAcks);
+    this.ctx.command.on('ready', this.acks.retryFailed);
     this.loop = this.run();
   }
 
   async stop(): Promise<void> {
     this.stop$.abort();
     clearInterval(this.heartbeat);
-    this.ctx.command.off('ready', this.flushAcks);
+    this.ctx.command.off('ready', this.acks.retryFailed);
     this.ctx.reader.disconnect();
+    this.wake?.();
     await Promise.race([this.loop, sleep(this.ctx.options.drainTimeout, undefined, { ref: false })]);
   }
 
@@ -92,38 +110,76 @@ export class QueueConsumer {
     }
   }
 
-  /** Keeps up to `prefetch` messages in progress, reading more once half of them are done. */
+  /** Keeps up to `prefetch` handlers running and as many read ahead, reading as soon as there is room. */
   private async run(): Promise<void> {
-    const { prefetch, claimInterval } = this.ctx.options;
-    const refillAt = Math.floor(prefetch / 2);
+    const { claimInterval } = this.ctx.options;
     while (!this.stopped) {
       try {
-        while (this.active.size > refillAt && !this.stopped) await Promise.race(this.active);
+        const room = await this.freeRoom();
         if (this.stopped) break;
         if (Date.now() >= this.nextClaim) {
           this.nextClaim = Date.now() + claimInterval;
-          await this.claim(prefetch - this.active.size);
+          await this.claim(room);
           continue;
         }
-        const entries = await this.read(prefetch - this.active.size);
+        const entries = await this.read(room);
         const counts = entries.length && this.readHistory ? await this.deliveryCounts(entries) : undefined;
         if (this.readHistory) {
           if (entries.length === 0) this.readHistory = false;
           else this.historyCursor = entries[entries.length - 1]!.id;
         }
-        for (const e of entries) this.track(this.handle(e, counts?.get(e.id) ?? 1));
+        this.dispatch(entries, counts, 1);
       } catch (error) {
         if (this.stopped) break;
         await this.recover(error);
       }
     }
-    await Promise.all(this.active);
+    // Read ahead is handled too (the pump refills `active` until `waiting` is empty).
+    while (this.active.size > 0) await Promise.all(this.active);
+    await this.acks.drain();
   }
 
-  private track(work: Promise<void>): void {
-    const settled = work.catch((error: unknown) => this.logger.error(`handling failed: ${errorText(error)}`));
-    this.active.add(settled);
-    void settled.finally(() => this.active.delete(settled));
+  /** Room to read into: 2 × prefetch less handlers running and waiting, less acks beyond that. */
+  private room(): number {
+    const { prefetch } = this.ctx.options;
+    const unanswered = Math.max(0, this.acks.unanswered - 2 * prefetch);
+    return 2 * prefetch - this.active.size - this.waiting.length - unanswered;
+  }
+
+  /** Waits for room, then for the microtasks queued so far, so handlers finishing at once free theirs. */
+  private async freeRoom(): Promise<number> {
+    for (;;) {
+      while (this.room() <= 0 && !this.stopped)
+        await new Promise<void>((resolve) => {
+          this.wake = resolve;
+          if (this.active.size === 0) void this.acks.drain().then(resolve);
+        });
+      this.wake = undefined;
+      if (this.active.size > 0) await afterMicrotasks();
+      const room = this.room();
+      if (room > 0 || this.stopped) return room;
+    }
+  }
+
+  /** Queues entries read (or claimed) for handling; `counts` are delivery counts by id. */
+  private dispatch(entries: Entry[], counts: Map<string, number> | undefined, fallback: number): void {
+    for (const entry of entries) this.waiting.push({ entry, attempt: counts?.get(entry.id) ?? fallback });
+    this.pump();
+  }
+
+  private pump(): void {
+    while (this.active.size < this.ctx.options.prefetch && this.waiting.length > 0) {
+      const { entry, attempt } = this.waiting.shift()!;
+      const settled = this.handle(entry, attempt).catch((error: unknown) =>
+        this.logger.error(`handling failed: ${errorText(error)}`),
+      );
+      this.active.add(settled);
+      void settled.finally(() => {
+        this.active.delete(settled);
+        this.pump();
+        this.wake?.();
+      });
+    }
   }
 
   private async read(count: number): Promise<Entry[]> {
@@ -190,31 +246,18 @@ export class QueueConsumer {
     try {
       await this.ctx.handler(event);
       this.inHand.delete(entry.id);
-      if (this.ctx.autoAck) await event.ack();
+      // The slot is free once the handler is done; the ack goes out with this turn's batch.
+      if (this.ctx.autoAck) void event.ack();
     } catch (error) {
       this.inHand.delete(entry.id);
       if (!acked) await this.nack(entry, attempt, error);
     }
   }
 
-  private async ack(id: string): Promise<void> {
-    try {
-      await this.ctx.command.xack(this.key, this.ctx.queue, id);
-    } catch (error) {
-      // Kept and retried on reconnect; until then the message may be redelivered (at least once).
-      this.failedAcks.add(id);
-      this.logger.debug(`ack of ${id} deferred: ${errorText(error)}`);
-    }
+  /** Never rejects: a failed XACK is kept and sent again on reconnect (at least once meanwhile). */
+  private ack(id: string): Promise<void> {
+    return this.acks.ack(id);
   }
-
-  private readonly flushAcks = (): void => {
-    if (this.failedAcks.size === 0) return;
-    const ids = [...this.failedAcks];
-    this.failedAcks.clear();
-    this.ctx.command
-      .xack(this.key, this.ctx.queue, ...ids)
-      .catch(() => ids.forEach((id) => this.failedAcks.add(id)));
-  };
 
   /** A failed delivery: dead-letter it on the last attempt, else make it claimable right away. */
   private async nack(entry: Entry, attempt: number, error: unknown): Promise<void> {
@@ -269,7 +312,7 @@ export class QueueConsumer {
         options.visibilityTimeout,
         this.claimCursor,
         'COUNT',
-        options.prefetch,
+        count,
       )) as [Buffer, unknown, Buffer[]?];
     } catch (error) {
       if (errorText(error).includes('NOGROUP')) throw error;
@@ -283,8 +326,7 @@ export class QueueConsumer {
     const entries = parseEntries(reply[1]);
     if (entries.length === 0) return;
     if (entries.length === count) this.nextClaim = 0; // more may be waiting
-    const counts = await this.deliveryCounts(entries);
-    for (const e of entries) this.track(this.handle(e, counts.get(e.id) ?? 2));
+    this.dispatch(entries, await this.deliveryCounts(entries), 2);
   }
 
   /** Delivery counts (this delivery included) from the group's pending entries list. */
@@ -300,10 +342,11 @@ export class QueueConsumer {
     return counts;
   }
 
-  /** Resets the idle time of messages in hand, so a slow handler's messages are not claimed. */
+  /** Resets the idle time of messages in hand or read ahead, so they are not claimed meanwhile. */
   private async touch(): Promise<void> {
-    if (this.inHand.size === 0) return;
+    const ids = [...this.inHand, ...this.waiting.map((w) => w.entry.id)];
+    if (ids.length === 0) return;
     const { command, queue, options } = this.ctx;
-    await command.xclaim(this.key, queue, options.consumer, 0, ...this.inHand, 'JUSTID').catch(() => {});
+    await command.xclaim(this.key, queue, options.consumer, 0, ...ids, 'JUSTID').catch(() => {});
   }
 }

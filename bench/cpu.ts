@@ -19,7 +19,8 @@ export interface CpuSampler {
   stop(): void;
 }
 
-function cpuSeconds(pid: number): number | undefined {
+/** User+system CPU seconds a process has used so far (10 ms steps), undefined when unreadable. */
+export function cpuSeconds(pid: number): number | undefined {
   try {
     const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
     // fields after the command name (which may hold spaces) start at the last ')'

@@ -6,9 +6,15 @@
  * per-call defaults (metadata, timeout, address, filters…). `stream(endpoint, requests$)` opens a
  * bidirectional stream and returns the replies as an Observable (also async-iterable).
  * `breakers` emits the circuit breakers' state changes.
+ *
+ * `send` keeps Nest's ClientProxy semantics (cold, one call per subscription, packet through the
+ * dispatch hook, a void reply completes empty, unsubscribing drops the reply) without its
+ * `defer(connect)` + `mergeMap` wrapping: `connect()` does nothing here, and that wrapping cost
+ * more than the rest of the client's own per-call work.
  */
 import { randomUUID } from 'node:crypto';
 import { ClientProxy, type ReadPacket, type WritePacket } from '@nestjs/microservices';
+import { Observable } from 'rxjs';
 import type { Broker } from '../broker/broker.js';
 import { MicroError } from '../errors/micro-error.js';
 import { HEADER } from '../metadata/headers.js';
@@ -96,6 +102,16 @@ export class MicroClient extends ClientProxy {
     const { timeout: _clientTimeout, ...defaults } = this.defaults;
     const merged = layerCallOptions(layerCallOptions(moduleDefaults, defaults), options) as StreamCallOptions;
     return streamCallerFor(this.caller, this.options).stream<T>(service, endpoint, requests, merged);
+  }
+
+  /** Nest's request-response call: `firstValueFrom(client.send('Greeter.Hello', data))`. */
+  override send<TResult = unknown, TInput = unknown>(pattern: unknown, data: TInput): Observable<TResult> {
+    // null or undefined: Nest's own InvalidMessageException, as an erroring Observable
+    if (pattern === null || pattern === undefined || data === null || data === undefined)
+      return super.send<TResult, TInput>(pattern, data);
+    return new Observable<TResult>((subscriber) =>
+      this.publishPacket(this.createPacket(pattern, data), this.createObserver(subscriber)),
+    );
   }
 
   /** The promise form of `emit`; Nest's own packet publishing goes through the same method. */

@@ -5,7 +5,9 @@
  * finishes its headers, is answered with a Micro-Error 408 (on a 200, as go-micro's client reads
  * errors) and its connection is closed, the handler never called; a good call still succeeds. The
  * framed protocol: a connection idle (or stuck mid-frame) past the server's idle timeout gets GOAWAY
- * and is closed. Timeouts are shortened through options; only outcomes are asserted.
+ * and is closed. A connection answered with a 408 (one that sent nothing at all included) is closed
+ * even when its client neither reads nor closes its side. Timeouts are shortened through
+ * options; only outcomes are asserted.
  */
 import { connect } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -14,6 +16,8 @@ import { HttpTransport } from '../../lib/transport/http/http.transport.js';
 import { TcpTransport } from '../../lib/transport/tcp/tcp.transport.js';
 import type { Acceptor, Listener, Transport } from '../../lib/transport/transport.js';
 import { PREFACE, T_GOAWAY, T_REQUEST } from '../../lib/transport/tcp/protocol.js';
+import { headerOnly, idle, watchServerSockets } from '../support/hostile-clients.js';
+import { waitFor } from '../support/processes.js';
 import { frame, rawConnect } from './tcp.raw.js';
 
 const cleanups: (() => unknown)[] = [];
@@ -77,6 +81,17 @@ describe.each([
     expect(acceptor.calls).toBe(0);
   });
 
+  it('closes the connection after its 408 even when the client neither reads nor closes', async () => {
+    const listener = await serve(countingAcceptor());
+    const watch = watchServerSockets(Number(listener.address.split(':').at(-1)));
+    cleanups.push(() => watch.stop());
+    const client = await headerOnly(listener.address, 'http');
+    client.socket.pause();
+    cleanups.push(() => client.socket.destroy());
+    await waitFor(() => watch.open.size === 1, 5_000, 'the connection');
+    await waitFor(() => watch.open.size === 0, 5_000, 'the server to close it');
+  });
+
   it('answers headers that never end with a 408 too', async () => {
     const acceptor = countingAcceptor();
     const listener = await serve(acceptor);
@@ -98,6 +113,25 @@ describe.each([
     expect(response.endsWith(body)).toBe(true);
     expect(acceptor.calls).toBe(1);
   });
+});
+
+/** Opens a connection that sends and reads nothing; resolves once the server closed it. */
+async function closedByServer(transport: Transport, options = {}): Promise<void> {
+  const listener = await transport.listen('127.0.0.1:0', countingAcceptor(), options);
+  cleanups.push(() => transport.close());
+  cleanups.push(() => listener.close(100));
+  const watch = watchServerSockets(Number(listener.address.split(':').at(-1)));
+  cleanups.push(() => watch.stop());
+  const client = await idle(listener.address); // paused: never reads the 408 nor sees the close
+  cleanups.push(() => client.socket.destroy());
+  await waitFor(() => watch.open.size === 1, 5_000, 'the connection');
+  await waitFor(() => watch.open.size === 0, 5_000, 'the server to close it');
+}
+
+describe('connections that send nothing at all, and read nothing', () => {
+  it('http: closed after the request timeout', () => closedByServer(new HttpTransport({ httpTimeouts })));
+
+  it('tcp: closed after the sniff timeout', () => closedByServer(new TcpTransport(), { sniffTimeout: 150 }));
 });
 
 async function serveIdle(acceptor: Acceptor): Promise<Listener> {

@@ -3,16 +3,20 @@
  * unary call; the reply is a `200` whose headers carry the message header (an application error
  * travels as a `Micro-Error` header with an empty body). Refusals (405 for another method, 413 for
  * a body over `maxBodySize`, which is never buffered) are 200s with the MicroError too, because
- * go-micro's client reads `Micro-Error` only on a 200 and turns any other status into bare text. Exported separately so the TCP transport can hand
+ * go-micro's client reads `Micro-Error` only on a 200 and turns any other status into bare text.
+ * Pipelined requests are answered one at a time per connection (pipelining.ts), so a client that
+ * does not read its replies holds at most one. Exported separately so the TCP transport can hand
  * sniffed HTTP connections to the same server.
  *
  * Timeouts (HttpTimeouts, set deliberately rather than left to node:http's defaults): a request's
  * headers must arrive within `headersTimeout` (10 s) and its whole body within `requestTimeout`
  * (30 s) of its first byte — so a client that sends a header and never the body holds its buffered
  * bytes and its connection for at most that long, and is answered with a Micro-Error 408 (on a 200,
- * as above) before the connection closes. Neither covers the handler: once the body is in, the
- * caller's own Timeout applies. Idle keep-alive connections close after `keepAliveTimeout` (60 s,
- * unchanged). Set them with the transport's `httpTimeouts` option. Node checks these every
+ * as above) before the connection closes — closed for good even if that client neither reads nor
+ * closes its side. Neither covers the handler: once the body is in, the caller's own Timeout
+ * applies. The reply does: one the client takes no byte of for `requestTimeout` closes the
+ * connection, so a client that never reads holds its reply at most that long. Idle keep-alive
+ * connections close after `keepAliveTimeout` (60 s, unchanged). Set them with the transport's `httpTimeouts` option. Node checks these every
  * `connectionsCheckingInterval` (1 s, or a quarter of the shortest timeout when that is shorter).
  *
  * go-micro stream connections (`Micro-Stream`, served apart by stream-server.ts) outlive a request
@@ -34,6 +38,7 @@ import {
   type Peer,
 } from '../transport.js';
 import { fromHttpHeaders, toHttpHeaders } from './http.headers.js';
+import { inTurn, tooManyPipelined } from './pipelining.js';
 
 export const DEFAULT_MAX_BODY = 4 * 1024 * 1024;
 const SERVER_ID = 'go.micro.server';
@@ -52,6 +57,11 @@ export function createHttpServer(acceptor: Acceptor, options: ListenOptions = {}
   const headersTimeout =
     t.requestTimeout > 0 ? Math.min(t.headersTimeout, t.requestTimeout) : t.headersTimeout;
   const shortest = Math.min(...[headersTimeout, t.requestTimeout].filter((ms) => ms > 0), 4_000);
+  const limits: Limits = {
+    maxBody,
+    replyTimeout: t.requestTimeout,
+    keepAlive: t.keepAliveTimeout > 0,
+  };
   const server = createServer(
     {
       keepAlive: true,
@@ -60,7 +70,7 @@ export function createHttpServer(acceptor: Acceptor, options: ListenOptions = {}
       requestTimeout: t.requestTimeout,
       connectionsCheckingInterval: Math.max(10, Math.floor(shortest / 4)),
     },
-    (req, res) => handle(acceptor, maxBody, req, res),
+    (req, res) => handle(acceptor, limits, req, res),
   );
   server.keepAliveTimeout = t.keepAliveTimeout;
   server.on('clientError', (error: NodeJS.ErrnoException, socket) => {
@@ -68,8 +78,12 @@ export function createHttpServer(acceptor: Acceptor, options: ListenOptions = {}
     // oxlint-disable-next-line no-underscore-dangle -- the field node:http's default handler reads
     const inFlight = (socket as { _httpMessage?: ServerResponse })._httpMessage;
     if (!socket.writable || inFlight?.headersSent) return socket.destroy();
-    if (error.code === 'ERR_HTTP_REQUEST_TIMEOUT') return socket.end(requestTimedOut(t));
-    socket.end('HTTP/1.1 400 Bad Request\r\nConnection: close\r\n\r\n');
+    // closed once the answer is out, even if the client neither reads nor closes its side
+    const answer =
+      error.code === 'ERR_HTTP_REQUEST_TIMEOUT'
+        ? requestTimedOut(t)
+        : 'HTTP/1.1 400 Bad Request\r\nConnection: close\r\n\r\n';
+    socket.end(answer, () => socket.destroy());
   });
   return server;
 }
@@ -85,7 +99,16 @@ function requestTimedOut(t: Required<HttpTimeouts>): string {
   return `HTTP/1.1 200 OK\r\n${lines.join('')}Connection: close\r\n\r\n`;
 }
 
-function handle(acceptor: Acceptor, maxBody: number, req: IncomingMessage, res: ServerResponse): void {
+interface Limits {
+  maxBody: number;
+  /** A reply the client takes no byte of for this long closes the connection (0: never). */
+  replyTimeout: number;
+  /** Whether node:http times idle connections out (and so replaces the reply's timeout). */
+  keepAlive: boolean;
+}
+
+function handle(acceptor: Acceptor, limits: Limits, req: IncomingMessage, res: ServerResponse): void {
+  const { maxBody } = limits;
   const header = fromHttpHeaders(req.headers);
   if (req.method !== 'POST') {
     return refuse(res, MicroError.methodNotAllowed(SERVER_ID, `method ${req.method} not allowed: use POST`));
@@ -117,29 +140,49 @@ function handle(acceptor: Acceptor, maxBody: number, req: IncomingMessage, res: 
   req.on('end', () => {
     if (refused) return;
     const body = chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks, size);
-    const peer: Peer = {
-      local: socketAddress(req.socket.localAddress, req.socket.localPort),
-      remote: socketAddress(req.socket.remoteAddress, req.socket.remotePort),
-    };
-    let replied = false;
-    try {
-      acceptor.call(
-        { header, body },
-        (message) => {
-          if (replied) return;
-          replied = true;
-          reply(res, message);
-        },
-        peer,
-      );
-    } catch (error) {
-      if (!replied) refuse(res, MicroError.internalServerError(SERVER_ID, (error as Error).message));
+    // pipelined requests are answered one at a time (pipelining.ts)
+    if (!inTurn(req, res, () => call(acceptor, limits, req, res, { header, body }))) {
+      refuse(res, tooManyPipelined(SERVER_ID));
     }
   });
 }
 
-function reply(res: ServerResponse, message: Message): void {
+function call(
+  acceptor: Acceptor,
+  limits: Limits,
+  req: IncomingMessage,
+  res: ServerResponse,
+  request: Message,
+): void {
+  const peer: Peer = {
+    local: socketAddress(req.socket.localAddress, req.socket.localPort),
+    remote: socketAddress(req.socket.remoteAddress, req.socket.remotePort),
+  };
+  let replied = false;
+  try {
+    acceptor.call(
+      request,
+      (message) => {
+        if (replied) return;
+        replied = true;
+        reply(res, message, limits);
+      },
+      peer,
+    );
+  } catch (error) {
+    if (!replied) refuse(res, MicroError.internalServerError(SERVER_ID, (error as Error).message));
+  }
+}
+
+function reply(res: ServerResponse, message: Message, limits: Limits): void {
   if (res.destroyed || res.headersSent) return;
+  // a client that stops reading its reply: the connection goes after replyTimeout without progress
+  const socket = res.socket;
+  if (limits.replyTimeout > 0 && socket) {
+    res.setTimeout(limits.replyTimeout, () => res.destroy());
+    // once the reply is out node:http puts its keep-alive timeout back; without one, no timeout
+    if (!limits.keepAlive) res.once('finish', () => socket.setTimeout(0));
+  }
   try {
     res.writeHead(200, toHttpHeaders(message.header, message.body.length));
   } catch (error) {

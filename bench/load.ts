@@ -136,6 +136,23 @@ export async function runClient(call: Call, check: (reply: unknown) => boolean):
   console.log('DONE');
 }
 
+/**
+ * Calls until one answers, for clients that discover the service (mDNS answers within a few hundred
+ * ms of the service's announcement); the last error after `withinMs`.
+ */
+export async function untilAnswered(call: Call, withinMs = 15_000): Promise<void> {
+  const deadline = Date.now() + withinMs;
+  for (;;) {
+    try {
+      await call();
+      return;
+    } catch (error) {
+      if (Date.now() > deadline) throw error;
+      await sleep(200);
+    }
+  }
+}
+
 /** The echo every peer serves: {"name":"John"} → {"msg":"Hello John"}. */
 export const REQUEST = { name: 'John' };
 export const isHello = (reply: unknown): boolean =>

@@ -25,10 +25,19 @@ export const GO_ENV = { MICRO_REGISTRY: 'memory' };
 export const PEERS: Peer[] = [
   {
     id: 'nest-micro-tcp',
-    label: 'nest-micro, fast transport (tcp), JSON',
+    label: 'nest-micro, fast transport (tcp), JSON, `client.call()`',
     server: 'nest-micro.server.ts',
     client: 'nest-micro.client.ts',
     env: { BENCH_TRANSPORT: 'tcp', BENCH_CODEC: 'json' },
+  },
+  {
+    // the same service called as Nest users call a ClientProxy, on MicroModule's defaults (GO_ENV's
+    // memory registry replaced by the default, mDNS)
+    id: 'nest-micro-tcp-send',
+    label: 'nest-micro, fast transport (tcp), JSON, Nest `send()`',
+    server: 'nest-micro.server.ts',
+    client: 'nest-micro-send.client.ts',
+    env: { BENCH_TRANSPORT: 'tcp', BENCH_CODEC: 'json', MICRO_REGISTRY: 'mdns' },
   },
   {
     id: 'nest-micro-tcp-proto',

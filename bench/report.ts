@@ -134,6 +134,10 @@ export function checkGoals(summary: Summary, selectorCodecUs?: number): Goal[] {
     at('nest-micro-tcp', 1)?.p50.median,
     at('nest-tcp', 1)?.p50.median,
   );
+  // the same goals for the client as Nest users call it (firstValueFrom(client.send(...)))
+  const send128 = at('nest-micro-tcp-send', 128);
+  ratio('Nest send() c=128 ≥ 1.5× Nest TCP', send128, at('nest-tcp', 128), 1.5);
+  ratio('Nest send() c=128 ≥ 1.3× Moleculer TCP', send128, at('moleculer-tcp', 128), 1.3);
   ratio('HTTP transport c=16 ≥ 0.9× raw node:http', at('nest-micro-http', 16), at('raw-http', 16), 0.9);
   if (selectorCodecUs === undefined)
     goals.push({ goal: 'selector + codec < 2 µs', value: 'not run', met: null });

@@ -8,7 +8,7 @@ import 'reflect-metadata';
 import { Module } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { createBroker, createRegistry, createTransport, MicroClient, MicroModule } from '../../lib/index.js';
-import { isHello, REQUEST, runClient } from '../load.js';
+import { isHello, REQUEST, runClient, untilAnswered } from '../load.js';
 import { GreeterProto } from './greeter.proto.js';
 
 const service = process.env.BENCH_SERVICE ?? 'bench-greeter';
@@ -38,17 +38,7 @@ const codec: MicroClient =
 const greeter: MicroClient =
   process.env.BENCH_DIRECT === '1' ? codec.with({ address: `127.0.0.1:${process.env.BENCH_PORT}` }) : codec;
 
-// discovery: mDNS answers within a few hundred ms of the service's announcement
-const deadline = Date.now() + 15_000;
-for (;;) {
-  try {
-    await greeter.call(service, 'Greeter.Hello', REQUEST);
-    break;
-  } catch (error) {
-    if (Date.now() > deadline) throw error;
-    await new Promise((r) => setTimeout(r, 200));
-  }
-}
+await untilAnswered(() => greeter.call(service, 'Greeter.Hello', REQUEST));
 await runClient(() => greeter.call(service, 'Greeter.Hello', REQUEST), isHello);
 await app.close();
 process.exit(0);

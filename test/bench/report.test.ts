@@ -30,6 +30,7 @@ describe('bench report', () => {
   it('checks the goals as ratios of medians in one run', () => {
     const summary = summarize({
       'nest-micro-tcp': [level(1, 100, 30), level(128, 160, 900, 2_000)],
+      'nest-micro-tcp-send': [level(128, 150)],
       'nest-tcp': [level(1, 100, 30), level(128, 100, 1_000, 3_000)],
       'moleculer-tcp': [level(128, 130, 1_000, 1_500)],
       'nest-micro-http': [level(16, 89)],
@@ -42,6 +43,8 @@ describe('bench report', () => {
       'fast transport c=128 p99 below Nest TCP': true,
       'fast transport c=128 p99 below Moleculer': false,
       'fast transport c=1 p50 no worse than Nest TCP': true,
+      'Nest send() c=128 ≥ 1.5× Nest TCP': true,
+      'Nest send() c=128 ≥ 1.3× Moleculer TCP': false,
       'HTTP transport c=16 ≥ 0.9× raw node:http': false,
       'selector + codec < 2 µs': true,
     });

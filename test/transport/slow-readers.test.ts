@@ -1,9 +1,11 @@
 /**
- * Clients that send requests and do not read the replies. A burst of small pipelined requests for
- * large replies must not make the server compute and hold every reply: on HTTP calls are answered
- * one at a time per connection (a deeper pipeline is refused with a retryable 503). Once the client
- * reads, every request is answered, in order. A client that never reads is cut after the reply
- * timeout (`requestTimeout` without progress). Only counts and outcomes are asserted, never times.
+ * Clients that send requests and do not read the replies, on both transports. A burst of small
+ * pipelined requests for large replies must not make the server compute and hold every reply: on
+ * HTTP calls are answered one at a time per connection (a deeper pipeline is refused with a
+ * retryable 503), on the framed protocol the server stops handling a connection's frames while its
+ * write backlog is over the limit. Once the client reads, every request is answered, in order. A
+ * client that never reads is cut after the reply timeout (HTTP: `requestTimeout` without progress;
+ * framed: two `serverIdleTimeout` spells). Only counts and outcomes are asserted, never times.
  */
 import type { Socket } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -12,6 +14,9 @@ import { HEADER } from '../../lib/metadata/headers.js';
 import { Http1Parser, type Parsed } from '../../lib/transport/http/http1-parser.js';
 import { HttpTransport } from '../../lib/transport/http/http.transport.js';
 import { PIPELINE_DEPTH } from '../../lib/transport/http/pipelining.js';
+import { FrameParser } from '../../lib/transport/tcp/frame-parser.js';
+import { T_REPLY } from '../../lib/transport/tcp/protocol.js';
+import { TcpTransport } from '../../lib/transport/tcp/tcp.transport.js';
 import type { Acceptor, Listener, Transport } from '../../lib/transport/transport.js';
 import { slowReader, watchServerSockets, type Hostile } from '../support/hostile-clients.js';
 import { waitFor } from '../support/processes.js';
@@ -69,11 +74,22 @@ async function settled(read: () => number): Promise<number> {
   return last;
 }
 
-/** Starts reading `client`'s HTTP responses, in arrival order. */
-function readAll(client: Hostile): { http: Parsed[] } {
-  const got = { http: [] as Parsed[] };
-  const parser = new Http1Parser('response', 8 << 20, (m) => void got.http.push(m));
-  client.socket.on('data', (d: Buffer) => void parser.push(d));
+/** Starts reading `client`: HTTP responses or framed REPLY frames, in arrival order. */
+function readAll(client: Hostile, wire: 'http' | 'tcp'): { http: Parsed[]; replies: number[] } {
+  const got = { http: [] as Parsed[], replies: [] as number[] };
+  if (wire === 'http') {
+    const parser = new Http1Parser('response', 8 << 20, (m) => void got.http.push(m));
+    client.socket.on('data', (d: Buffer) => void parser.push(d));
+  } else {
+    const parser = new FrameParser(
+      8 << 20,
+      (type, id, _buf, start, end) => {
+        if (type === T_REPLY && end - start > REPLY) got.replies.push(id);
+      },
+      () => client.socket.destroy(),
+    );
+    client.socket.on('data', (d: Buffer) => parser.push(d));
+  }
   client.socket.resume();
   return got;
 }
@@ -88,7 +104,7 @@ describe('a client that pipelines requests for large replies and reads none', ()
     // the kernel's socket buffers take a reply or two; everything else waits for the reader
     expect(await settled(() => acceptor.calls)).toBeLessThanOrEqual(8);
 
-    const got = readAll(client);
+    const got = readAll(client, 'http');
     await waitFor(() => got.http.length === REQUESTS, 20_000, 'every answer');
     const served = got.http.filter((m) => m.header[HEADER.error] === undefined);
     const refused = got.http.filter((m) => m.header[HEADER.error] !== undefined);
@@ -102,6 +118,21 @@ describe('a client that pipelines requests for large replies and reads none', ()
     }
     expect(acceptor.calls).toBe(served.length);
   });
+
+  it('tcp: the server stops handling its frames while its write backlog is full, then answers all', async () => {
+    const acceptor = bigAcceptor();
+    const listener = await serve(new TcpTransport(), acceptor);
+    const client = await slowReader(listener.address, 'tcp', 'big', REPLY, REQUESTS);
+    cleanups.push(() => client.socket.destroy());
+
+    // at most a batch or two of frames (32 each) is handled before the backlog stops the rest
+    expect(await settled(() => acceptor.calls)).toBeLessThanOrEqual(64);
+
+    const got = readAll(client, 'tcp');
+    await waitFor(() => got.replies.length === REQUESTS, 30_000, 'every reply');
+    expect(new Set(got.replies).size).toBe(REQUESTS);
+    expect(acceptor.calls).toBe(REQUESTS);
+  });
 });
 
 describe('a client that never reads its reply is cut', () => {
@@ -114,6 +145,15 @@ describe('a client that never reads its reply is cut', () => {
     );
     const open = serverSockets(listener);
     const client = await slowReader(listener.address, 'http', 'big', size, 1);
+    cleanups.push(() => client.socket.destroy());
+    await waitFor(() => open.size === 1, 5_000, 'the connection');
+    await waitFor(() => open.size === 0, 10_000, 'the server to close it');
+  });
+
+  it('tcp: after two serverIdleTimeout spells', async () => {
+    const listener = await serve(new TcpTransport({ serverIdleTimeout: 100 }), bigAcceptor());
+    const open = serverSockets(listener);
+    const client = await slowReader(listener.address, 'tcp', 'big', size, 1);
     cleanups.push(() => client.socket.destroy());
     await waitFor(() => open.size === 1, 5_000, 'the connection');
     await waitFor(() => open.size === 0, 10_000, 'the server to close it');

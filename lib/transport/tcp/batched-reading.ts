@@ -2,8 +2,9 @@
  * Reading a framed connection in batches, on both ends: when the parser suspends after a batch of
  * frames of one large chunk (FrameParser's `batch`), reading stops for one event-loop turn so what
  * that batch produced (replies on a server, the next calls on a client) is written before the rest
- * is handled — both peers then work at once instead of in turns. Frames held back when the peer
- * half-closes are handled at once, before the socket ends.
+ * is handled — both peers then work at once instead of in turns. While the host's write backlog is
+ * over its limit (`mayRead`), held-back frames wait for the socket to drain. Frames held back when
+ * the peer half-closes are handled at once, before the socket ends.
  */
 import type { Socket as NetSocket } from 'node:net';
 import type { FrameParser } from './frame-parser.js';
@@ -51,6 +52,7 @@ export class BatchedReading {
     this.scheduled = false;
     if (this.host.isClosed()) return;
     this.host.flush();
+    if (this.parser.suspended && !(this.host.mayRead?.() ?? true)) return this.awaitDrain();
     try {
       this.parser.resume();
     } catch (error) {
@@ -58,6 +60,16 @@ export class BatchedReading {
     }
     if (this.parser.suspended) this.yieldToPeer();
     else if (this.host.mayRead?.() ?? true) this.socket.resume();
+  }
+
+  /**
+   * The peer is not reading what its frames produced: handle none of the frames it already sent
+   * until it has (so a burst of small requests for large replies cannot fill memory with replies).
+   */
+  private awaitDrain(): void {
+    this.scheduled = true;
+    this.socket.pause();
+    this.socket.once('drain', this.resumeNow);
   }
 
   /** The peer half-closed while frames were held back: handle them now and write their answers. */

@@ -274,8 +274,12 @@ export class ServerConnection implements StreamHost {
 
   /** Silent for `idleTimeout`: an idle client (or one stuck mid-frame) gives its memory back. */
   private onIdle(): void {
+    if (this.closed) return;
+    // Node re-arms the timeout only when something moves; a peer that reads nothing leaves our
+    // writes pending and nothing moves again, so ask for the next spell now
+    this.socket.setTimeout(this.limits.idleTimeout);
     // a slow handler is not idle; a quiet stream has its own rule (streamIdleTimeout)
-    if (this.closed || this.busy > 0) return;
+    if (this.busy > 0) return;
     // told to go and still here after another quiet spell: destroy; otherwise GOAWAY first
     if (this.goingAway) this.socket.destroy();
     else this.goAway();

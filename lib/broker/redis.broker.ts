@@ -24,6 +24,7 @@ import type {
 import {
   BROKER_ERROR_ID,
   closeConnection,
+  coalesceWrites,
   createConnection,
   errorText,
   unavailable,
@@ -134,6 +135,7 @@ export class RedisBroker implements Broker {
       throw unavailable('publish', `Redis at ${this.address()} is unreachable (${command.status})`, true);
     const key = topicKey(this.options.keyPrefix, topic);
     try {
+      coalesceWrites(command);
       await command.microPublish(key, key, this.options.maxLen, encodeHeader(message.header), message.body);
     } catch (error) {
       // Refused before sending → certainly not published; otherwise the outcome is unknown.

@@ -1,7 +1,8 @@
 /**
  * Redis queue consumer flow on a real redis-server: at most `prefetch` handlers run at once and at
  * most as many more messages are read ahead (2 × prefetch pending for the member, none lost or
- * repeated), and the acks of many messages finishing together go as few batched XACKs.
+ * repeated), the acks of many messages finishing together go as few batched XACKs, and publishes
+ * issued in one turn reach Redis as one write.
  */
 import { randomUUID } from 'node:crypto';
 import { Redis } from 'ioredis';
@@ -99,5 +100,20 @@ describe.skipIf(redisRequirement.skip)('RedisBroker queue flow', () => {
     const calls = Number(/cmdstat_xack:calls=(\d+)/.exec(stats)?.[1] ?? 0);
     expect(calls).toBeGreaterThan(0);
     expect(calls).toBeLessThanOrEqual(2);
+  });
+
+  it('sends the publishes issued in one turn to Redis together', async () => {
+    const topic = `burst-${randomUUID()}`;
+    const b = await broker(64);
+    const got: number[] = [];
+    await b.subscribe(topic, (e) => void got.push(JSON.parse(e.message.body.toString()).n as number));
+    const reads = async (): Promise<number> =>
+      Number(/total_reads_processed:(\d+)/.exec(await admin.info('stats'))?.[1]);
+    const before = await reads();
+    await Promise.all(range(50).map((n) => b.publish(topic, { header: {}, body: body(n) })));
+    const used = (await reads()) - before;
+    await waitFor(() => got.length === 50, 10_000, 'all delivered');
+    expect(got).toEqual(range(50));
+    expect(used).toBeLessThan(10);
   });
 });

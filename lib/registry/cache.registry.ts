@@ -73,12 +73,15 @@ export class CacheRegistry implements Registry {
   }
 
   async getService(name: string): Promise<Service[]> {
+    return this.cachedService(name) ?? this.fetch(name);
+  }
+
+  cachedService(name: string): Service[] | undefined {
     this.ensureWatch();
     const entry = this.entries.get(name);
     // Cached snapshots are frozen and replaced on change, never mutated: handing them out is safe
     // and keeps the selector's hot path free of copies.
-    if (entry && entry.expiresAt > Date.now()) return entry.services;
-    return this.fetch(name);
+    return entry && entry.expiresAt > Date.now() ? entry.services : undefined;
   }
 
   /** Drops every cached entry (the next lookups query the registry). */

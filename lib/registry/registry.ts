@@ -72,6 +72,11 @@ export interface Registry {
   deregister(service: Service): Promise<void>;
   /** Every version of the service with its live nodes; an empty array when unknown. */
   getService(name: string): Promise<Service[]>;
+  /**
+   * A cache's current answer for the service without waiting (frozen, never mutated), or undefined
+   * when `getService` must be asked (not cached, expired). Optional: the selector's synchronous path.
+   */
+  cachedService?(name: string): Service[] | undefined;
   /** Known services (name and version; endpoints and nodes may be empty). */
   listServices(): Promise<Service[]>;
   /** Streams create/update/delete events until `stop()`. */

@@ -13,8 +13,8 @@
  */
 import { MicroError } from '../errors/micro-error.js';
 import { isShed } from '../errors/overload.js';
-import type { Node } from '../registry/registry.js';
-import { nodeKey } from './nodes.js';
+import type { Node, Service } from '../registry/registry.js';
+import { allNodes, nodeKey } from './nodes.js';
 import type { NodeStats, PickContext, StatefulStrategy } from './selector.js';
 
 export interface HealthConfig {
@@ -53,6 +53,9 @@ export class ServiceHealth implements NodeStats {
   prunedAt: number;
   private readonly nodes = new Map<string, NodeState>();
   private readonly contexts = new Map<StatefulStrategy<unknown>, PickContext<unknown>>();
+  /** The last deeply frozen registry answer seen and its nodes (a cache hands out the same one). */
+  private snapshot?: readonly Service[];
+  private snapshotNodes: Node[] = [];
 
   constructor(
     readonly service: string,
@@ -70,19 +73,38 @@ export class ServiceHealth implements NodeStats {
     return ctx;
   }
 
+  /**
+   * `allNodes(services)`, kept for the registry answer while it is the same deeply frozen one (as a
+   * registry cache's snapshots are), so the nodes are not checked again on every call.
+   */
+  nodesOf(services: readonly Service[]): Node[] {
+    if (services === this.snapshot) return this.snapshotNodes;
+    const nodes = allNodes(services);
+    if (deeplyFrozen(services)) {
+      this.snapshot = services;
+      this.snapshotNodes = nodes;
+    }
+    return nodes;
+  }
+
   /** Not ejected, or its cooldown is over (a half-open probe may go). */
   available(node: Node, now: number): boolean {
     const s = this.nodes.get(nodeKey(node));
     return s === undefined || s.ejections === 0 || now >= s.ejectedUntil;
   }
 
-  /** `next()` handed the node out. An ejected node past its cooldown goes out as the one probe. */
-  acquire(node: Node, now: number): void {
+  /**
+   * `next()` handed the node out. An ejected node past its cooldown goes out as the one probe;
+   * `now` may be left out while no node is ejected (the clock is read only if needed).
+   */
+  acquire(node: Node, now?: number): void {
     const s = this.state(node);
     s.inflight++;
-    if (s.ejections > 0 && now >= s.ejectedUntil) {
+    if (s.ejections === 0) return;
+    const at = now ?? this.clock(); // read only for an ejected node
+    if (at >= s.ejectedUntil) {
       s.probing = true;
-      s.ejectedUntil = now + this.cooldownFor(s.ejections); // no second probe until this one reports
+      s.ejectedUntil = at + this.cooldownFor(s.ejections); // no second probe until this one reports
     }
   }
 
@@ -184,4 +206,14 @@ export class ServiceHealth implements NodeStats {
     }
     s.sampledAt = now;
   }
+}
+
+/** The answer, its services, their node lists and nodes are all frozen: it can never change. */
+function deeplyFrozen(services: readonly Service[]): boolean {
+  if (!Object.isFrozen(services)) return false;
+  for (const s of services) {
+    if (!Object.isFrozen(s) || !Object.isFrozen(s?.nodes)) return false;
+    for (const n of s.nodes) if (!Object.isFrozen(n)) return false;
+  }
+  return true;
 }

@@ -1,6 +1,8 @@
 /**
  * The default selector: looks services up in a registry (put a cache in front of it for a
- * lookup-free hot path), applies the selector's then the call's filters, then a strategy.
+ * lookup-free hot path: its current entry is taken without a promise, and the nodes of its frozen
+ * snapshot are checked once per snapshot), applies the selector's then the call's filters, then a
+ * strategy.
  * It keeps per-service node health (see node-health.ts): ejected nodes are skipped until their
  * cooldown ends, and within one call `next()` prefers nodes not tried yet, so a retry lands on a
  * different node when one exists. If every node is ejected they are tried anyway.
@@ -63,10 +65,21 @@ export class RegistrySelector implements Selector {
     this.clock = options.clock ?? (() => performance.now());
   }
 
-  async select(service: string, options?: SelectOptions): Promise<Next> {
-    if (typeof service !== 'string' || service === '')
-      throw MicroError.badRequest(SELECTOR_ERROR_ID, 'select: a service name is required');
-    const found = await this.lookup(service);
+  select(service: string, options?: SelectOptions): Promise<Next> {
+    try {
+      if (typeof service !== 'string' || service === '')
+        throw MicroError.badRequest(SELECTOR_ERROR_ID, 'select: a service name is required');
+      // a cache's current entry without a promise per lookup; otherwise the registry is asked
+      const cached = this.options.registry.cachedService?.(service);
+      if (Array.isArray(cached) && cached.length > 0)
+        return Promise.resolve(this.nextFor(service, cached, options));
+      return this.lookup(service).then((found) => this.nextFor(service, found, options));
+    } catch (error) {
+      return Promise.reject(error);
+    }
+  }
+
+  private nextFor(service: string, found: Service[], options: SelectOptions | undefined): Next {
     const health = this.serviceHealth(service);
     const now = this.clock();
     if (now - health.prunedAt >= PRUNE_INTERVAL) health.prune(allNodes(found), now);
@@ -74,7 +87,7 @@ export class RegistrySelector implements Selector {
     let services = found;
     if (this.options.filters) services = applyFilters(services, this.options.filters);
     if (options?.filters) services = applyFilters(services, options.filters);
-    const nodes = allNodes(services);
+    const nodes = services === found ? health.nodesOf(found) : allNodes(services);
     if (nodes.length === 0) throw noneAvailable(service);
 
     const strategy: Strategy = options?.strategy ?? this.options.strategy ?? random;
@@ -130,7 +143,8 @@ export class RegistrySelector implements Selector {
     const context = health.context(strategy);
     let tried: Set<Node> | undefined; // allocated on the second next() of a call
     return () => {
-      const now = this.clock();
+      // the clock matters only while a node is ejected (acquire reads it itself if one is by then)
+      const now = health.ejected > 0 ? this.clock() : undefined;
       const candidates = tried ? narrow(health, nodes, tried, now) : firstCandidates(health, nodes, now);
       let node: Node;
       try {
@@ -181,7 +195,7 @@ export class RegistrySelector implements Selector {
       for (let i = MAX_REDRAWS; i > 0 && tried.has(node); i--) node = draw();
       if (!isNode(node)) throw pluginError('strategy', 'picked no node');
       tried.add(node);
-      health.acquire(node, this.clock());
+      health.acquire(node);
       return node;
     };
   }
@@ -213,14 +227,19 @@ function filterServices(services: Service[], keep: (node: Node) => boolean): Ser
  * ones were tried, a new round over them; when none is available, every node anyway (untried first).
  */
 /** The candidates for the first `next()` of a call: the available nodes, or all when none is. */
-function firstCandidates(health: ServiceHealth, nodes: Node[], now: number): readonly Node[] {
-  if (health.ejected === 0) return nodes;
+function firstCandidates(health: ServiceHealth, nodes: Node[], now: number | undefined): readonly Node[] {
+  if (health.ejected === 0 || now === undefined) return nodes;
   const available = nodes.filter((n) => health.available(n, now));
   return available.length > 0 ? available : nodes;
 }
 
-function narrow(health: ServiceHealth, nodes: Node[], tried: Set<Node>, now: number): readonly Node[] {
-  const checkHealth = health.ejected > 0;
+function narrow(
+  health: ServiceHealth,
+  nodes: Node[],
+  tried: Set<Node>,
+  now: number | undefined,
+): readonly Node[] {
+  const checkHealth = health.ejected > 0 && now !== undefined;
   if (!checkHealth && tried.size === 0) return nodes;
   const fresh = nodes.filter((n) => !tried.has(n) && (!checkHealth || health.available(n, now)));
   if (fresh.length > 0) return fresh;

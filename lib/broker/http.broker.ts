@@ -8,7 +8,8 @@
  * when the inbox is full the publish is rejected and `stats().dropped` counts it.
  */
 import { randomUUID } from 'node:crypto';
-import { createServer as createHttpServer, type Server } from 'node:http';
+import { createServer as createHttpServer, type IncomingMessage, type Server } from 'node:http';
+import type { Socket } from 'node:net';
 import { createServer as createHttpsServer } from 'node:https';
 import { networkInterfaces } from 'node:os';
 import type { ConnectionOptions, SecureContextOptions } from 'node:tls';
@@ -86,6 +87,7 @@ export class HttpBroker implements Broker {
   private listenAddress = '';
   private timers: NodeJS.Timeout[] = [];
   private draining?: Promise<void>;
+  private unused = new Set<Socket>();
 
   constructor(private readonly options: HttpBrokerOptions) {
     this.id = options.id ?? randomUUID();
@@ -111,6 +113,14 @@ export class HttpBroker implements Broker {
     const handle = (req: Parameters<typeof receiver>[0], res: Parameters<typeof receiver>[1]) =>
       void receiver(req, res);
     const server = this.options.tls ? createHttpsServer(this.options.tls, handle) : createHttpServer(handle);
+    // Connections that never carried a request are not "idle" to closeIdleConnections (undici opens
+    // one again after aborting a timed-out POST); disconnect closes them itself.
+    const unused = (this.unused = new Set<Socket>());
+    server.on('connection', (socket: Socket) => {
+      unused.add(socket);
+      socket.once('close', () => unused.delete(socket));
+    });
+    server.on('request', (req: IncomingMessage) => unused.delete(req.socket));
     const { host, port } = splitAddress(this.options.address ?? '127.0.0.1:0');
     await new Promise<void>((resolve, reject) => {
       server.once('error', (error) =>
@@ -144,11 +154,12 @@ export class HttpBroker implements Broker {
     );
     this.subs.clear();
     this.server = undefined;
+    this.sender.close();
     await new Promise<void>((resolve) => {
       server.close(() => resolve());
       server.closeIdleConnections();
+      for (const socket of this.unused) socket.destroy();
     });
-    this.sender.close();
   }
 
   async subscribe(

@@ -2,12 +2,15 @@
  * The HTTP broker's inbox endpoint: accepts `POST /?id=<nodeId>` with a broker envelope, finds the
  * subscription by node id and topic, and answers 200 only once the handler has acknowledged the
  * message (it resolved with auto-ack, or called `ack()`); a handler that throws gets a 500, so the
- * publisher retries. Bad requests get go-micro error JSON with 400/404/405/413.
+ * publisher retries. Bad requests get go-micro error JSON with 400/404/405/413. A batch of envelopes
+ * from a nest-micro publisher (batch.ts) is delivered concurrently, each as a single POST would be,
+ * and answered with the outcome of each.
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { toMicroError } from '../../errors/from-unknown.js';
 import { MicroError } from '../../errors/micro-error.js';
 import type { BrokerEvent, BrokerHandler } from '../broker.js';
+import { BATCH_CONTENT_TYPE, BATCH_HEADER, encodeResults, splitBatch } from './batch.js';
 import { BROKER_ERROR_ID, decodeEnvelope } from './envelope.js';
 
 export interface LocalSubscription {
@@ -26,13 +29,17 @@ export interface ReceiverOptions {
 function reply(res: ServerResponse, error?: MicroError): void {
   if (res.headersSent || res.destroyed) return;
   if (!error) {
-    res.writeHead(200, { 'content-length': 0 }).end();
+    res.writeHead(200, { 'content-length': 0, [BATCH_HEADER]: '1' }).end();
     return;
   }
-  const body = JSON.stringify(error.toJSON());
-  res.writeHead(error.code, {
+  send(res, error.code, JSON.stringify(error.toJSON()));
+}
+
+function send(res: ServerResponse, status: number, body: string): void {
+  res.writeHead(status, {
     'content-type': 'application/json',
     'content-length': Buffer.byteLength(body),
+    [BATCH_HEADER]: '1',
   });
   res.end(body);
 }
@@ -75,6 +82,12 @@ async function deliver(sub: LocalSubscription, event: BrokerEvent, acked: Promis
   }
 }
 
+/** The `id` query parameter of a request target (`/?id=<nodeId>`). */
+function nodeId(target: string): string {
+  const query = target.indexOf('?');
+  return query === -1 ? '' : (new URLSearchParams(target.slice(query + 1)).get('id') ?? '');
+}
+
 export function createReceiver(options: ReceiverOptions) {
   return async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
     try {
@@ -83,30 +96,41 @@ export function createReceiver(options: ReceiverOptions) {
         res.setHeader('allow', 'POST');
         throw MicroError.methodNotAllowed(BROKER_ERROR_ID, 'Method not allowed');
       }
-      const { topic, message } = decodeEnvelope(await readBody(req, options.maxBodySize));
-      const id = new URL(req.url ?? '/', 'http://broker').searchParams.get('id') ?? '';
-      const sub = options.find(id);
-      if (!sub || sub.topic !== topic)
-        throw MicroError.notFound(BROKER_ERROR_ID, `no subscriber ${id} for topic ${topic}`);
-      let ack!: () => void;
-      const acked = new Promise<void>((resolve) => (ack = resolve));
-      let done = false;
-      const event: BrokerEvent = {
-        topic,
-        message,
-        ack: async () => {
-          done = true;
-          ack();
-        },
-      };
-      try {
-        await deliver(sub, event, acked, options.ackTimeout);
-      } catch (error) {
-        if (!done) throw error;
+      const body = await readBody(req, options.maxBodySize);
+      const id = nodeId(req.url ?? '/');
+      if (req.headers['content-type'] === BATCH_CONTENT_TYPE) {
+        const results = await Promise.all(splitBatch(body).map((line) => receive(options, id, line)));
+        if (!res.headersSent && !res.destroyed) send(res, 200, encodeResults(results));
+        return;
       }
-      reply(res);
+      reply(res, (await receive(options, id, body)) ?? undefined);
     } catch (error) {
       reply(res, toMicroError(error, BROKER_ERROR_ID));
     }
   };
+}
+
+/** Delivers one envelope to the subscription `id`: null once acknowledged, else why not. */
+async function receive(options: ReceiverOptions, id: string, envelope: Buffer): Promise<MicroError | null> {
+  let done = false;
+  try {
+    const { topic, message } = decodeEnvelope(envelope);
+    const sub = options.find(id);
+    if (!sub || sub.topic !== topic)
+      throw MicroError.notFound(BROKER_ERROR_ID, `no subscriber ${id} for topic ${topic}`);
+    let ack!: () => void;
+    const acked = new Promise<void>((resolve) => (ack = resolve));
+    const event: BrokerEvent = {
+      topic,
+      message,
+      ack: async () => {
+        done = true;
+        ack();
+      },
+    };
+    await deliver(sub, event, acked, options.ackTimeout);
+    return null;
+  } catch (error) {
+    return done ? null : toMicroError(error, BROKER_ERROR_ID);
+  }
 }

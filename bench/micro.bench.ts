@@ -4,7 +4,9 @@
  *   over a CacheRegistry holding the service), the request encoded and the reply decoded (JSON, and
  *   protobuf with the greeter types);
  * - select() + next() + mark() with 1,000 services × 10 nodes in the cache, names in rotation.
- * Each figure is the best of 5 rounds (the machine is shared: the least disturbed round).
+ * Each figure is the best of 5 rounds (the machine is shared: the least disturbed round), in wall
+ * time; with BENCH_MICRO_CLOCK=cpu in the process's CPU time instead (user + system, GC threads
+ * included), which other processes competing for the cores disturb far less.
  * Run alone: node --import ./scripts/register-ts.mjs bench/micro.bench.ts [--json]
  * (bench/selector.bench.ts breaks select() down per strategy.)
  */
@@ -18,6 +20,7 @@ import { GreeterProto } from './peers/greeter.proto.js';
 import { benchService } from './services.js';
 
 const TCP_NODE = { transport: 'tcp', protocol: 'mucp' };
+const CPU_CLOCK = process.env.BENCH_MICRO_CLOCK === 'cpu';
 
 export interface MicroResult {
   /** select+next+mark+encode+decode, JSON, µs per call. */
@@ -48,7 +51,12 @@ async function selectOnce(selector: RegistrySelector, name: string): Promise<voi
 async function best(iterations: number, fn: (i: number) => Promise<void> | void): Promise<number> {
   const round = async (): Promise<number> => {
     const start = process.hrtime.bigint();
+    const cpu = process.cpuUsage();
     for (let i = 0; i < iterations; i++) await fn(i);
+    if (CPU_CLOCK) {
+      const used = process.cpuUsage(cpu);
+      return (used.user + used.system) / iterations;
+    }
     return Number(process.hrtime.bigint() - start) / 1_000 / iterations;
   };
   await round();

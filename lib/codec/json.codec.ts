@@ -53,7 +53,9 @@ export class JsonCodec implements Codec {
   unmarshal(data: Buffer): unknown {
     if (data.length === 0) return undefined;
     const text = data.toString('utf8');
-    if (text.trim() === '') return undefined;
+    // only a body that starts with whitespace (ASCII or not) can be whitespace alone
+    const c = text.charCodeAt(0);
+    if ((c <= 0x20 || c >= 0x80) && text.trim() === '') return undefined;
     return parseJson(text);
   }
 

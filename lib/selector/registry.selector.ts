@@ -11,6 +11,7 @@
  * the service, 503 when the registry lookup fails or no node is left after filtering, 500 when a
  * user filter or strategy throws or returns something unusable.
  */
+import { performance } from 'node:perf_hooks';
 import { MicroError } from '../errors/micro-error.js';
 import type { Node, Service } from '../registry/registry.js';
 import { ServiceHealth, type HealthConfig } from './node-health.js';
@@ -62,6 +63,7 @@ export class RegistrySelector implements Selector {
       maxCooldown: positive('maxCooldown', options.maxCooldown),
       latencyDecay: positive('latencyDecay', options.latencyDecay),
     };
+    // perf_hooks' performance, not the global one (a getter on every read)
     this.clock = options.clock ?? (() => performance.now());
   }
 
@@ -141,11 +143,17 @@ export class RegistrySelector implements Selector {
   /** Built-in form: the strategy picks among candidates this selector narrows per `next()`. */
   private statefulNext(health: ServiceHealth, nodes: Node[], strategy: StatefulStrategy<unknown>): Next {
     const context = health.context(strategy);
-    let tried: Set<Node> | undefined; // allocated on the second next() of a call
+    // the nodes tried in this call: the first alone, a set from the second next() on (most calls
+    // never ask twice)
+    let first: Node | undefined;
+    let tried: Set<Node> | undefined;
     return () => {
       // the clock matters only while a node is ejected (acquire reads it itself if one is by then)
       const now = health.ejected > 0 ? this.clock() : undefined;
-      const candidates = tried ? narrow(health, nodes, tried, now) : firstCandidates(health, nodes, now);
+      const candidates =
+        first === undefined
+          ? firstCandidates(health, nodes, now)
+          : narrow(health, nodes, (tried ??= new Set([first])), now);
       let node: Node;
       try {
         node = strategy.pick(candidates, context);
@@ -153,7 +161,8 @@ export class RegistrySelector implements Selector {
         throw pluginError(`strategy ${strategy.name}`, error);
       }
       if (!isNode(node)) throw pluginError(`strategy ${strategy.name}`, 'picked no node');
-      (tried ??= new Set()).add(node);
+      if (tried !== undefined) tried.add(node);
+      else first = node;
       health.acquire(node, now);
       return node;
     };

@@ -88,6 +88,7 @@ export class HttpBroker implements Broker {
   private timers: NodeJS.Timeout[] = [];
   private draining?: Promise<void>;
   private unused = new Set<Socket>();
+  private readonly lookups = new Map<string, Promise<Map<string, Node[]>>>();
 
   constructor(private readonly options: HttpBrokerOptions) {
     this.id = options.id ?? randomUUID();
@@ -243,8 +244,21 @@ export class HttpBroker implements Broker {
     );
   }
 
-  /** Nodes of `topic`'s subscribers by version (queue name or broadcast). */
-  private async lookup(topic: string): Promise<Map<string, Node[]>> {
+  /**
+   * Nodes of `topic`'s subscribers by version (queue name or broadcast). The publishes of one turn
+   * share one registry lookup per topic (a registry change shows from the next turn on).
+   */
+  private lookup(topic: string): Promise<Map<string, Node[]>> {
+    let found = this.lookups.get(topic);
+    if (!found) {
+      if (this.lookups.size === 0) process.nextTick(() => this.lookups.clear());
+      found = this.lookupNow(topic);
+      this.lookups.set(topic, found);
+    }
+    return found;
+  }
+
+  private async lookupNow(topic: string): Promise<Map<string, Node[]>> {
     let services: Service[];
     try {
       services = await this.options.registry.getService(HTTP_BROKER_SERVICE);

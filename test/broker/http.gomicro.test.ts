@@ -154,6 +154,18 @@ describe('Node publish → go-micro subscriber', () => {
     );
   });
 
+  it('sorts numeric header keys by bytes too, and keeps __proto__ a plain key', () => {
+    const envelope = encodeEnvelope('t', {
+      header: { '10': 'a', '9': 'b', __proto__x: 'c' },
+      body: Buffer.alloc(0),
+    });
+    expect(envelope.toString()).toBe(
+      '{"Header":{"10":"a","9":"b","Micro-Topic":"t","__proto__x":"c"},"Body":""}',
+    );
+    const proto = encodeEnvelope('t', { header: JSON.parse('{"__proto__":"p"}'), body: Buffer.alloc(0) });
+    expect(proto.toString()).toBe('{"Header":{"Micro-Topic":"t","__proto__":"p"},"Body":""}');
+  });
+
   it('adds the newline only to a JSON body that lacks it', () => {
     expect(envelopeBody('application/json', '{"a":1}')).toBe('{"a":1}\n');
     expect(envelopeBody('application/json', '{"a":1}\n')).toBe('{"a":1}\n');

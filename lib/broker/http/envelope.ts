@@ -21,10 +21,15 @@ const GO_SPELLING: Readonly<Record<string, string>> = {
   'micro-span-id': 'Micro-Span-ID',
 };
 
-const goHeaderKey = (key: string): string => GO_SPELLING[key.toLowerCase()] ?? canonicalHeader(key);
+const goHeaderKey = (key: string): string => {
+  const lower = key.toLowerCase();
+  return Object.hasOwn(GO_SPELLING, lower) ? GO_SPELLING[lower]! : canonicalHeader(key);
+};
 
 /** json.Marshal orders map keys by their UTF-8 bytes; for header names (ASCII) that is string order. */
 const byBytes = (a: string, b: string): number => (a < b ? -1 : a > b ? 1 : 0);
+/** Keys an object orders before all others (array indices). */
+const INDEX_LIKE = /^(0|[1-9]\d*)$/;
 
 /**
  * go-micro's json codec writes a message body with json.Encoder, which ends it with "\n"; its other
@@ -42,9 +47,17 @@ export function encodeEnvelope(topic: string, message: BrokerMessage): Buffer {
   const header = new Map<string, string>();
   for (const [key, value] of Object.entries(message.header)) header.set(goHeaderKey(key), value);
   header.set(canonicalHeader(HEADER.topic), topic);
-  const fields = [...header.keys()].toSorted(byBytes).map((k) => `${goJson(k)}:${goJson(header.get(k))}`);
+  const keys = [...header.keys()].toSorted(byBytes);
   const body = goBody(message).toString('base64');
-  return Buffer.from(`{"Header":{${fields.join(',')}},"Body":"${body}"}`);
+  if (keys.some((k) => INDEX_LIKE.test(k))) {
+    // JavaScript would put such keys first, in numeric order: write the fields one by one
+    const fields = keys.map((k) => `${goJson(k)}:${goJson(header.get(k))}`);
+    return Buffer.from(`{"Header":{${fields.join(',')}},"Body":"${body}"}`);
+  }
+  // keys inserted in sorted order are written in that order: one stringify for the whole header
+  const sorted: Record<string, string> = Object.create(null) as Record<string, string>;
+  for (const k of keys) sorted[k] = header.get(k)!;
+  return Buffer.from(`{"Header":${goJson(sorted)},"Body":"${body}"}`);
 }
 
 /** Throws a 400 MicroError when `data` is not a broker envelope with a topic. */

@@ -2,7 +2,7 @@
  * The sending half of a stream: takes values from a producer, encodes them and hands them to the
  * transport Socket while the peer's window is open. Two kinds of producer:
  * - an AsyncIterable (async generator) is pulled only while the window is open: real backpressure,
- *   memory bounded by one window;
+ *   memory bounded by one window; every PULL_TURN values it yields the event loop a turn;
  * - an Observable pushes; while the window is closed its values wait here, up to `maxBuffered`
  *   encoded bytes, beyond which the stream fails with a 503 MicroError instead of growing.
  * An Observable may also emit AsyncIterables; each is pulled in turn, in order.
@@ -23,6 +23,14 @@ export interface OutboundHooks {
 }
 
 type Item = { message: Message; size: number } | { iterable: AsyncIterable<unknown> };
+
+/**
+ * Values pulled from an AsyncIterable before the event loop gets a turn: a socket that never pushes
+ * back (a fast reader over HTTP) would otherwise keep it in microtasks, starving every other
+ * connection's I/O and timers for as long as the stream lasts.
+ */
+const PULL_TURN = 256;
+const nextTurn = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
 
 export function isAsyncIterable(value: unknown): value is AsyncIterable<unknown> {
   return (
@@ -146,7 +154,13 @@ export class Outbound {
     this.pulling = true;
     try {
       this.iterator ??= iterable[Symbol.asyncIterator]();
+      let turn = 0;
       while (!this.stopped && !this.isBlocked) {
+        if (++turn > PULL_TURN) {
+          turn = 0;
+          await nextTurn();
+          if (this.stopped || this.isBlocked) break;
+        }
         const step = await this.iterator.next();
         if (this.stopped) return;
         if (step.done) {

@@ -1,8 +1,9 @@
 /**
  * Redis queue consumer flow on a real redis-server: at most `prefetch` handlers run at once and at
  * most as many more messages are read ahead (2 × prefetch pending for the member, none lost or
- * repeated), the acks of many messages finishing together go as few batched XACKs, and publishes
- * issued in one turn reach Redis as one write.
+ * repeated), two reads are out at once (one waits in Redis while the other's batch is handled),
+ * the acks of many messages finishing together go as few batched XACKs, and publishes issued in
+ * one turn reach Redis as one write.
  */
 import { randomUUID } from 'node:crypto';
 import { Redis } from 'ioredis';
@@ -115,5 +116,25 @@ describe.skipIf(redisRequirement.skip)('RedisBroker queue flow', () => {
     await waitFor(() => got.length === 50, 10_000, 'all delivered');
     expect(got).toEqual(range(50));
     expect(used).toBeLessThan(10);
+  });
+
+  it('keeps a second read queued behind the blocked one on the reader connection', async () => {
+    const topic = `lanes-${randomUUID()}`;
+    const b = await broker(64);
+    const got: number[] = [];
+    await b.subscribe(topic, (e) => void got.push(JSON.parse(e.message.body.toString()).n as number), {
+      queue: 'q',
+    });
+    const reader = async (): Promise<string | undefined> =>
+      ((await admin.client('LIST')) as string)
+        .split('\n')
+        .find((line) => line.includes('name=nest-micro-broker-reader') && line.includes('flags=b'));
+    await waitFor(async () => (await reader()) !== undefined, 10_000, 'a blocked read');
+    const line = (await reader())!;
+    expect(line).toContain('cmd=xreadgroup');
+    expect(Number(/ qbuf=(\d+)/.exec(line)?.[1])).toBeGreaterThan(0); // the second XREADGROUP, waiting
+    await Promise.all(range(100).map((n) => b.publish(topic, { header: {}, body: body(n) })));
+    await waitFor(() => got.length === 100, 10_000, 'all delivered');
+    expect(got.toSorted((x, y) => x - y)).toEqual(range(100));
   });
 });

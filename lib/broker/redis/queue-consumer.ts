@@ -6,10 +6,12 @@
  * `maxDeliveries` times to the dead-letter stream.
  *
  * Flow: up to `prefetch` handlers run at once and up to `prefetch` more messages wait, read ahead,
- * so a member takes up to 2 × prefetch per read round trip while its handlers run. The next read
- * goes out as soon as the last one's handlers have started and the microtasks they queued have run
- * (so handlers that finish at once free their room first), asking for as many messages as there
- * is room. An auto-ack holds no room: it joins the turn's batched XACK (ack-batch.ts); reading
+ * so a member takes up to 2 × prefetch per read round trip while its handlers run. Two reads are
+ * out at once (two lanes on the reader connection, each asking for up to `prefetch` of the room),
+ * so while one reply is being handled the other read waits in Redis and is answered by the next
+ * XADD at once, as a Pub/Sub message would be, instead of a round trip later. A lane reads again
+ * as soon as its last batch's handlers have started and the microtasks they queued have run (so
+ * handlers that finish at once free their room first). An auto-ack holds no room: it joins the turn's batched XACK (ack-batch.ts); reading
  * pauses while more than 2 × prefetch acks are unanswered.
  */
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -64,8 +66,10 @@ export class QueueConsumer {
   private readonly active = new Set<Promise<void>>();
   /** Read ahead, waiting for a handler slot (at most `prefetch`). */
   private readonly waiting: { entry: Entry; attempt: number }[] = [];
-  /** Wakes the read loop waiting for room. */
-  private wake?: () => void;
+  /** Room taken by reads in flight. */
+  private reserved = 0;
+  /** Wake the lanes waiting for room. */
+  private wakers: (() => void)[] = [];
   private loop?: Promise<void>;
   private heartbeat?: NodeJS.Timeout;
   private claimCursor = '0-0';
@@ -94,7 +98,7 @@ export class QueueConsumer {
     clearInterval(this.heartbeat);
     this.ctx.command.off('ready', this.acks.retryFailed);
     this.ctx.reader.disconnect();
-    this.wake?.();
+    this.wake();
     await Promise.race([this.loop, sleep(this.ctx.options.drainTimeout, undefined, { ref: false })]);
   }
 
@@ -110,21 +114,42 @@ export class QueueConsumer {
     }
   }
 
-  /** Keeps up to `prefetch` handlers running and as many read ahead, reading as soon as there is room. */
+  /** Keeps up to `prefetch` handlers running and as many read ahead, with two reads out. */
   private async run(): Promise<void> {
-    const { claimInterval } = this.ctx.options;
+    await Promise.all([this.lane(true), this.lane(false)]);
+    // Read ahead is handled too (the pump refills `active` until `waiting` is empty).
+    while (this.active.size > 0) await Promise.all(this.active);
+    await this.acks.drain();
+  }
+
+  /** One read lane; only the lead claims and reads this consumer's own pending entries (in order). */
+  private async lane(lead: boolean): Promise<void> {
+    const { claimInterval, prefetch } = this.ctx.options;
     while (!this.stopped) {
       try {
+        if (!lead && this.readHistory) {
+          await sleep(10, undefined, { signal: this.stop$.signal }).catch(() => {});
+          continue;
+        }
         const room = await this.freeRoom();
         if (this.stopped) break;
-        if (Date.now() >= this.nextClaim) {
+        if (lead && Date.now() >= this.nextClaim) {
           this.nextClaim = Date.now() + claimInterval;
           await this.claim(room);
           continue;
         }
-        const entries = await this.read(room);
-        const counts = entries.length && this.readHistory ? await this.deliveryCounts(entries) : undefined;
-        if (this.readHistory) {
+        const history = lead && this.readHistory;
+        const count = Math.min(room, prefetch);
+        this.reserved += count;
+        let entries: Entry[];
+        try {
+          entries = await this.read(count, history);
+        } finally {
+          this.reserved -= count;
+          this.wake();
+        }
+        const counts = entries.length && history ? await this.deliveryCounts(entries) : undefined;
+        if (history) {
           if (entries.length === 0) this.readHistory = false;
           else this.historyCursor = entries[entries.length - 1]!.id;
         }
@@ -134,16 +159,19 @@ export class QueueConsumer {
         await this.recover(error);
       }
     }
-    // Read ahead is handled too (the pump refills `active` until `waiting` is empty).
-    while (this.active.size > 0) await Promise.all(this.active);
-    await this.acks.drain();
   }
 
-  /** Room to read into: 2 × prefetch less handlers running and waiting, less acks beyond that. */
+  private wake(): void {
+    const wakers = this.wakers;
+    this.wakers = [];
+    for (const resolve of wakers) resolve();
+  }
+
+  /** Room to read into: 2 × prefetch less handlers running, waiting and reads in flight, less acks beyond that. */
   private room(): number {
     const { prefetch } = this.ctx.options;
     const unanswered = Math.max(0, this.acks.unanswered - 2 * prefetch);
-    return 2 * prefetch - this.active.size - this.waiting.length - unanswered;
+    return 2 * prefetch - this.active.size - this.waiting.length - this.reserved - unanswered;
   }
 
   /** Waits for room, then for the microtasks queued so far, so handlers finishing at once free theirs. */
@@ -151,10 +179,9 @@ export class QueueConsumer {
     for (;;) {
       while (this.room() <= 0 && !this.stopped)
         await new Promise<void>((resolve) => {
-          this.wake = resolve;
-          if (this.active.size === 0) void this.acks.drain().then(resolve);
+          this.wakers.push(resolve);
+          if (this.active.size === 0 && this.acks.unanswered > 0) void this.acks.drain().then(resolve);
         });
-      this.wake = undefined;
       if (this.active.size > 0) await afterMicrotasks();
       const room = this.room();
       if (room > 0 || this.stopped) return room;
@@ -177,12 +204,12 @@ export class QueueConsumer {
       void settled.finally(() => {
         this.active.delete(settled);
         this.pump();
-        this.wake?.();
+        this.wake();
       });
     }
   }
 
-  private async read(count: number): Promise<Entry[]> {
+  private async read(count: number, history: boolean): Promise<Entry[]> {
     const { options, queue } = this.ctx;
     const block = Math.max(10, options.claimInterval);
     const reply = (await this.ctx.reader.callBuffer(
@@ -196,7 +223,7 @@ export class QueueConsumer {
       block,
       'STREAMS',
       this.key,
-      this.readHistory ? this.historyCursor : '>',
+      history ? this.historyCursor : '>',
     )) as [Buffer, unknown][] | null;
     return reply?.[0] ? parseEntries(reply[0][1]) : [];
   }

@@ -10,6 +10,7 @@ import { randomUUID } from 'node:crypto';
 import type { Codec } from '../codec/codec.js';
 import { Codecs } from '../codec/codecs.js';
 import { MicroError } from '../errors/micro-error.js';
+import { isShed } from '../errors/overload.js';
 import { HEADER, MAX_TIMEOUT_MS, msToTimeoutHeader, timerDelay } from '../metadata/headers.js';
 import type { ResolvedOptions } from '../options.js';
 import type { Node } from '../registry/registry.js';
@@ -253,7 +254,9 @@ class Attempts {
     this.caller.mark(service, this.node, failure, this.started);
     if (this.attempt >= o.retries || !isRetryable(failure, o.idempotent)) return this.reject(failure);
     this.attempt++;
-    const pause = Math.min(o.backoff(this.attempt), this.deadline - Date.now());
+    // a node that shed the call answered at once that it is full: the retry goes to another node
+    // now (as gRPC retries a refused stream transparently); a backoff would only add latency
+    const pause = isShed(failure) ? 0 : Math.min(o.backoff(this.attempt), this.deadline - Date.now());
     if (pause > 0) setTimeout(() => this.send(), timerDelay(pause));
     else this.send();
   }

@@ -43,6 +43,11 @@ class BusyController {
     return { ok: true };
   }
 
+  @Handler('Busy.Down')
+  down(): never {
+    throw new MicroError('busy.down', 'not now', 503);
+  }
+
   @Handler('Busy.Limited', { rateLimit: { rate: 0.001, burst: 2 } })
   limited(): { ok: boolean } {
     return { ok: true };
@@ -132,6 +137,32 @@ describe.each(['http', 'tcp'] as const)('load shedding over the %s transport', (
     expect(served.toSorted()).toEqual(started.toSorted());
     // slots were given back
     expect(await client.call('busy', 'Busy.Work', { n: 6 })).toEqual({ n: 6 });
+  });
+
+  it('retries a shed call at once, without the backoff a failed node gets', async () => {
+    started.length = 0;
+    hold = new Promise<void>((resolve) => (release = resolve));
+    const busy = [1, 2].map((n) => client.call('busy', 'Busy.Work', { n })); // one runs, one waits
+    await waitFor(() => started.length === 1, 5_000, 'the first call running');
+    const pauses: number[] = [];
+    let attempts = 0;
+    const counting: AttemptWrapper = (next) => (request) => (attempts++, next(request));
+    const retrying = client.with({
+      retries: 1,
+      backoff: (attempt) => (pauses.push(attempt), 0),
+      attemptWrappers: [counting],
+    });
+    const shed = await retrying.call('busy', 'Busy.Work', { n: 3 }).catch((e: unknown) => e);
+    expect(isShed(shed)).toBe(true);
+    expect(attempts).toBe(2); // retried (on the only node, so shed again) …
+    expect(pauses).toEqual([]); // … with no pause
+    attempts = 0;
+    const down = await retrying.call('busy', 'Busy.Down', {}).catch((e: unknown) => e);
+    expect(down).toMatchObject({ code: 503, id: 'busy.down' });
+    expect(attempts).toBe(2);
+    expect(pauses).toEqual([1]); // a node failing gets the backoff
+    release();
+    await Promise.all(busy);
   });
 
   it('counts an open stream against its handler’s maxConcurrent until it ends', async () => {

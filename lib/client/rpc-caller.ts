@@ -208,13 +208,14 @@ class Attempts {
   private send(): void {
     const { o, service, endpoint } = this;
     try {
-      const remaining = this.deadline - Date.now();
+      const now = Date.now(); // one clock read per attempt (a read costs ~50 ns on a VM)
+      const remaining = this.deadline - now;
       if (remaining <= 0) return this.reject(budgetSpent(service, endpoint, o.timeout));
       this.node = this.next();
       // setTimeout fires at once past 2^31-1 ms: a longer budget (Infinity included) waits that long
       const timeout = Math.min(remaining, o.attemptTimeout ?? remaining, MAX_TIMEOUT_MS);
       this.header[HEADER.timeout] = msToTimeoutHeader(timeout);
-      this.started = Date.now();
+      this.started = now;
       const wrappers = o.attemptWrappers;
       // attempt wrappers may change the header: they get a copy per attempt
       const header = wrappers?.length ? { ...this.header } : this.header;

@@ -12,6 +12,7 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { cpus } from 'node:os';
 import { parseArgs } from 'node:util';
 import { consulAvailability, startConsul, type ConsulAgent } from '../test/support/consul.js';
+import { CLIENT_OPTIONS } from './chaos/client.js';
 import type { RegistryChoice } from './chaos/fleet.js';
 import { measureCapacity, runOverload, type OverloadFigures } from './chaos/overload.js';
 import { runRedisQueue, type QueueFigures } from './chaos/redis-queue.js';
@@ -27,6 +28,8 @@ const { values: args } = parseArgs({
     baseline: { type: 'string', default: '4000' },
     observe: { type: 'string', default: '8000' },
     overload: { type: 'boolean', default: true },
+    // the caller's options for the fault scenarios; `--client-defaults` uses MicroModule's defaults
+    'client-defaults': { type: 'boolean', default: false },
     'overload-ms': { type: 'string', default: '10000' },
     redis: { type: 'boolean', default: true },
     'redis-events': { type: 'string', default: '5000' },
@@ -77,6 +80,7 @@ const run = {
   warmupMs: Number(args.warmup),
   baselineMs: Number(args.baseline),
   observeMs: Number(args.observe),
+  clientOptions: args['client-defaults'] ? {} : CLIENT_OPTIONS,
 };
 try {
   for (const scenario of SCENARIOS) {
@@ -108,7 +112,8 @@ try {
 }
 
 if (results.faults.length) {
-  console.log(`## Faults: 3 nodes, ${run.concurrency} concurrent calls (retries 2, 1 s per attempt)\n`);
+  const options = args['client-defaults'] ? 'MicroModule defaults' : 'retries 2, 1 s per attempt';
+  console.log(`## Faults: 3 nodes, ${run.concurrency} concurrent calls (${options})\n`);
   console.log(
     '| fault | registry | calls | caller-visible errors | baseline req/s | baseline p99 | p99 during fault | max | left rotation | faulty node share | recovered after |',
   );

@@ -4,6 +4,7 @@
  * the fault's window (and the nodes it hit) for `analyse`.
  */
 import { randomUUID } from 'node:crypto';
+import type { ClientCallOptions } from '../../lib/index.js';
 import type { ConsulAgent } from '../../test/support/consul.js';
 import { chaosClient } from './client.js';
 import { closedLoop } from './drive.js';
@@ -102,6 +103,8 @@ export interface RunOptions {
   baselineMs: number;
   /** After the fault's end. */
   observeMs: number;
+  /** The caller's call options (default CLIENT_OPTIONS). */
+  clientOptions?: Partial<ClientCallOptions>;
 }
 
 export async function runScenario(
@@ -113,7 +116,7 @@ export async function runScenario(
   const service = `chaos-${scenario.name}-${randomUUID().slice(0, 6)}`; // mDNS labels: 63 characters
   const fleet = new Fleet(registry, service);
   const timeline = new Timeline();
-  const caller = await chaosClient(registry, service, timeline);
+  const caller = await chaosClient(registry, service, timeline, options.clientOptions);
   try {
     await Promise.all([fleet.add(), fleet.add(), fleet.add()]);
     // every node is in the caller's view before the clock starts

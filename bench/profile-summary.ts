@@ -16,6 +16,9 @@ interface Profile {
   timeDeltas: number[];
 }
 
+const short = (url: string): string =>
+  url.replace(/^file:\/\/\/work\/main\//, '').replace(/.*node_modules\//, 'nm:') || '(native)';
+
 export function summarise(profile: Profile, top = 25, pattern?: RegExp): string {
   const self = new Map<number, number>();
   profile.samples.forEach((id, i) => self.set(id, (self.get(id) ?? 0) + (profile.timeDeltas[i] ?? 0)));
@@ -23,8 +26,6 @@ export function summarise(profile: Profile, top = 25, pattern?: RegExp): string 
   const byId = new Map(profile.nodes.map((n) => [n.id, n]));
   const fnSelf = new Map<string, number>();
   const fileSelf = new Map<string, number>();
-  const short = (url: string): string =>
-    url.replace(/^file:\/\/\/work\/main\//, '').replace(/.*node_modules\//, 'nm:') || '(native)';
   for (const [id, t] of self) {
     const n = byId.get(id)!;
     const f = `${n.callFrame.functionName || '(anon)'} ${short(n.callFrame.url)}:${n.callFrame.lineNumber + 1}`;
@@ -35,7 +36,7 @@ export function summarise(profile: Profile, top = 25, pattern?: RegExp): string 
   const pct = (t: number): string => `${((100 * t) / total).toFixed(1).padStart(5)}%`;
   const list = (m: Map<string, number>): string =>
     [...m]
-      .sort((a, b) => b[1] - a[1])
+      .toSorted((a, b) => b[1] - a[1])
       .slice(0, top)
       .map(([k, t]) => `${pct(t)}  ${k}`)
       .join('\n');

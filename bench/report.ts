@@ -56,6 +56,7 @@ export function summarize(results: Record<string, LevelResult[]>): Summary {
 
 const int = (n: number): string => (Number.isFinite(n) ? Math.round(n).toLocaleString('en-US') : '—');
 const ms = (us: number): string => (Number.isFinite(us) ? (us / 1000).toFixed(3) : '—');
+const cores = (n: number): string => (Number.isFinite(n) ? n.toFixed(2) : '—');
 
 /** Throughput: median req/s (min–max) per concurrency. */
 export function throughputTable(summary: Summary, labels: Record<string, string>, levels: number[]): string {
@@ -87,7 +88,6 @@ export function latencyTable(summary: Summary, labels: Record<string, string>, l
 
 /** CPU: median cores used by the server / the client process over the window, per concurrency. */
 export function cpuTable(summary: Summary, labels: Record<string, string>, levels: number[]): string {
-  const cores = (n: number): string => (Number.isFinite(n) ? n.toFixed(2) : '—');
   const head = `| peer | ${levels.map((c) => `c=${c} server / client cores`).join(' | ')} |`;
   const rule = `|---|${levels.map(() => '---:').join('|')}|`;
   const rows = Object.keys(summary).map((peer) => {

@@ -29,9 +29,9 @@ export function closedLoop(
   call: Call,
   concurrency: number,
 ): { stop: () => Promise<void> } {
-  let running = true;
+  const stopped = new AbortController(); // ends every worker's loop
   const worker = async (): Promise<void> => {
-    while (running) {
+    while (!stopped.signal.aborted) {
       const before = timeline.calls.length;
       await recorded(timeline, call);
       // an error answered at once must not starve the event loop
@@ -41,7 +41,7 @@ export function closedLoop(
   const workers = Array.from({ length: concurrency }, worker);
   return {
     stop: async () => {
-      running = false;
+      stopped.abort();
       await Promise.all(workers);
     },
   };

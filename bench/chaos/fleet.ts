@@ -65,6 +65,7 @@ export class Fleet {
     } catch (error) {
       throw new Error(
         `${signal} to node ${node.address}: ${String(error)}\n${node.proc.output().slice(-2_000)}`,
+        { cause: error },
       );
     }
   }

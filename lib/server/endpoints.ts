@@ -36,8 +36,11 @@ export function describeEndpoints(
       });
     }
   }
-  const byName = (a: Endpoint, b: Endpoint): number => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0);
-  return [...rpc.sort(byName), ...subscribers.sort(byName)].map(dropUndefined);
+  return [...rpc.toSorted(byName), ...subscribers.toSorted(byName)].map(dropUndefined);
+}
+
+function byName(a: Endpoint, b: Endpoint): number {
+  return a.name < b.name ? -1 : a.name > b.name ? 1 : 0;
 }
 
 function dropUndefined(endpoint: Endpoint): Endpoint {

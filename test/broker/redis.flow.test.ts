@@ -36,6 +36,16 @@ describe.skipIf(redisRequirement.skip)('RedisBroker queue flow', () => {
     return b;
   }
 
+  /** The commands Redis has read from its clients so far. */
+  const reads = async (): Promise<number> =>
+    Number(/total_reads_processed:(\d+)/.exec(await admin.info('stats'))?.[1]);
+
+  /** CLIENT LIST's line for the broker's reader connection while it is blocked in a read. */
+  const reader = async (): Promise<string | undefined> =>
+    ((await admin.client('LIST')) as string)
+      .split('\n')
+      .find((line) => line.includes('name=nest-micro-broker-reader') && line.includes('flags=b'));
+
   it('runs at most prefetch handlers at once and reads at most as many ahead', async () => {
     const topic = `flow-${randomUUID()}`;
     const b = await broker(4);
@@ -108,8 +118,6 @@ describe.skipIf(redisRequirement.skip)('RedisBroker queue flow', () => {
     const b = await broker(64);
     const got: number[] = [];
     await b.subscribe(topic, (e) => void got.push(JSON.parse(e.message.body.toString()).n as number));
-    const reads = async (): Promise<number> =>
-      Number(/total_reads_processed:(\d+)/.exec(await admin.info('stats'))?.[1]);
     const before = await reads();
     await Promise.all(range(50).map((n) => b.publish(topic, { header: {}, body: body(n) })));
     const used = (await reads()) - before;
@@ -125,10 +133,6 @@ describe.skipIf(redisRequirement.skip)('RedisBroker queue flow', () => {
     await b.subscribe(topic, (e) => void got.push(JSON.parse(e.message.body.toString()).n as number), {
       queue: 'q',
     });
-    const reader = async (): Promise<string | undefined> =>
-      ((await admin.client('LIST')) as string)
-        .split('\n')
-        .find((line) => line.includes('name=nest-micro-broker-reader') && line.includes('flags=b'));
     await waitFor(async () => (await reader()) !== undefined, 10_000, 'a blocked read');
     const line = (await reader())!;
     expect(line).toContain('cmd=xreadgroup');

@@ -55,11 +55,11 @@ describe('rolling restart', () => {
     // The watcher is up before the nodes announce themselves, so it knows every one of them.
     const nodes = await Promise.all([startNode(), startNode(), startNode()]);
 
-    let running = true;
+    const stopped = new AbortController(); // ends every worker's loop
     let calls = 0;
     const failures: unknown[] = [];
     const worker = async (): Promise<void> => {
-      while (running) {
+      while (!stopped.signal.aborted) {
         try {
           await client.call('greeter', 'Greeter.Hello', { name: 'roll' });
           calls++;
@@ -74,7 +74,7 @@ describe('rolling restart', () => {
       await old.proc.stop('SIGTERM');
       expect(old.proc.child.exitCode === 0 || old.proc.child.signalCode === 'SIGTERM').toBe(true);
     }
-    running = false;
+    stopped.abort();
     await Promise.all(workers);
     watcher.stop();
 

@@ -21,6 +21,16 @@ import { closePair, startPair, type AppPair } from '../support/apps.js';
 import { waitFor } from '../support/processes.js';
 import { GreeterController, received, RequireUserGuard, ShoutInterceptor } from './greeter.fixture.js';
 
+/** The headers a plain curl-style POST to a go-micro (mucp) HTTP server carries. */
+const mucp = (endpoint: string): Record<string, string> => ({
+  'Content-Type': 'application/json',
+  'Micro-Service': 'greeter',
+  'Micro-Endpoint': endpoint,
+  'Micro-Method': endpoint,
+  'Micro-Id': '1',
+  Timeout: '5000000000',
+});
+
 export function rpcSuite(transport: 'http' | 'tcp'): void {
   const registry = new MemoryRegistry();
   const broker = new MemoryBroker();
@@ -76,15 +86,6 @@ export function rpcSuite(transport: 'http' | 'tcp'): void {
       req.end(body);
     });
   }
-
-  const mucp = (endpoint: string): Record<string, string> => ({
-    'Content-Type': 'application/json',
-    'Micro-Service': 'greeter',
-    'Micro-Endpoint': endpoint,
-    'Micro-Method': endpoint,
-    'Micro-Id': '1',
-    Timeout: '5000000000',
-  });
 
   let pair: AppPair | undefined;
 

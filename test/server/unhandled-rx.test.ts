@@ -19,6 +19,9 @@ import {
 } from '../../lib/index.js';
 import { logUnhandledRxErrors } from '../../lib/server/unhandled-rx-errors.js';
 
+/** An application's own rxjs onUnhandledError hook. */
+const own = (): void => undefined;
+
 @Controller()
 class CarelessController {
   /** Subscribes to its requests itself and throws in that callback, then answers. */
@@ -81,7 +84,6 @@ describe('errors thrown in a handler’s own rxjs subscriber', () => {
   });
 
   it('leave an application’s own hook alone, and the hook goes when the last server stops', () => {
-    const own = (): void => undefined;
     const saved = config.onUnhandledError;
     config.onUnhandledError = own;
     const release = logUnhandledRxErrors(new Logger('t'));

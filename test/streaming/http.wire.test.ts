@@ -80,6 +80,10 @@ const byStream = (got: Parsed[], id: string): string[] =>
     .filter((m) => m.header['micro-stream'] === id)
     .map((m) => m.header['micro-error'] ?? m.body.toString().trim());
 
+/** Both streams have answered EOS. */
+const bothEnded = (got: Parsed[]): boolean =>
+  got.filter((m) => m.header['micro-error'] === 'EOS').length === 2;
+
 /** A json-rpc opening message for `endpoint`. */
 const open = (endpoint: string): string => `{"params":[{}],"id":"1","method":"${endpoint}"}\n`;
 /** proto-rpc frames: each a big-endian uint32 length (small here), then the bytes. */
@@ -98,9 +102,7 @@ for (const transport of ['http', 'tcp'] as const) {
         post('1', '{"n":2}') +
         post('2', '', { 'Micro-Error': 'EOS' }) +
         post('1', '', { 'Micro-Error': 'EOS' });
-      const done = (got: Parsed[]): boolean =>
-        got.filter((m) => m.header['micro-error'] === 'EOS').length === 2;
-      const got = await exchange(address, raw, done);
+      const got = await exchange(address, raw, bothEnded);
       expect(got.every((m) => m.status === 200)).toBe(true);
       expect(byStream(got, '1')).toEqual(['{"n":1}', '{"n":2}', 'EOS']);
       expect(byStream(got, '2')).toEqual(['{"n":20}', 'EOS']);

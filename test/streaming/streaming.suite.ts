@@ -27,6 +27,11 @@ async function turns(count: number): Promise<void> {
   for (let i = 0; i < count; i++) await new Promise((r) => setTimeout(r, 2));
 }
 
+/** `{n: 0}` … `{n: count - 1}`, from an async generator. */
+async function* requests(count: number): AsyncGenerator<N> {
+  for (let n = 0; n < count; n++) yield { n };
+}
+
 export function streamingSuite(transport: 'http' | 'tcp'): void {
   const registry = new MemoryRegistry();
   const broker = new MemoryBroker();
@@ -106,12 +111,9 @@ export function streamingSuite(transport: 'http' | 'tcp'): void {
     });
 
     it('takes requests from an async generator and streams to an unbound client by {service, endpoint}', async () => {
-      async function* requests(): AsyncGenerator<N> {
-        for (let n = 0; n < 300; n++) yield { n };
-      }
       const unbound = caller.get(MicroClient);
       const replies = await lastValueFrom(
-        unbound.stream<N>({ service: 'chat', endpoint: 'Chat.Echo' }, requests()).pipe(toArray()),
+        unbound.stream<N>({ service: 'chat', endpoint: 'Chat.Echo' }, requests(300)).pipe(toArray()),
       );
       expect(replies.map((r) => r.n)).toEqual([...Array(300).keys()]);
       const viaName = await lastValueFrom(unbound.stream<N>('chat', 'Chat.Echo', from([{ n: 7 }]), {}));

@@ -16,6 +16,8 @@ import { HttpStreamServerConnection } from './stream-server.js';
 
 const PEEK_LIMIT = 64 * 1024;
 const PEEK_TIMEOUT = 10_000;
+/** Swallows a socket's errors while the first headers are peeked (one function for every socket). */
+const ignoreError = (): void => undefined;
 
 export interface HttpAcceptor {
   /** Serves unary calls; never listens itself unless the caller makes it. */
@@ -69,7 +71,7 @@ export function createHttpAcceptor(acceptor: Acceptor, options: ListenOptions = 
         peek.close();
         clearTimeout(timer);
         socket.off('data', onData);
-        socket.off('error', onError);
+        socket.off('error', ignoreError);
         socket.off('end', onEnd);
         if (verdict === 'stream') toStreams(socket, seen);
         else serve(socket, seen);
@@ -81,7 +83,6 @@ export function createHttpAcceptor(acceptor: Acceptor, options: ListenOptions = 
         pending = data.length;
         decide();
       };
-      const onError = (): void => undefined;
       // the client ended before its first headers were complete: nothing can be served (and an
       // HTTP server socket allows half-open connections, so it would stay open)
       const onEnd = (): void => {
@@ -96,7 +97,7 @@ export function createHttpAcceptor(acceptor: Acceptor, options: ListenOptions = 
         decide(); // node:http then answers the incomplete request with its headers-timeout 408
       }, peekTimeout);
       timer.unref?.();
-      socket.on('error', onError);
+      socket.on('error', ignoreError);
       socket.on('end', onEnd);
       socket.on('data', onData);
     },

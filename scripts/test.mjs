@@ -1,14 +1,27 @@
 // `npm test`: makes sure the backend servers the suites need are installed (running the install
 // script on Debian as root when one is missing; elsewhere printing the command), then runs vitest.
-// Extra arguments go to vitest: `npm test -- test/e2e`.
+// Extra arguments go to vitest: `npm test -- test/e2e`. `--suite=<unit|integration|e2e|interop>`
+// first runs that suite's files alone (scripts/test-suites.mjs); the unit suite needs no backend.
 import { spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { delimiter, join } from 'node:path';
+import { filesOf, SUITES } from './test-suites.mjs';
 
-const onPath = (name) => (process.env.PATH ?? '').split(delimiter).some((dir) => dir && existsSync(join(dir, name)));
+const args = process.argv.slice(2);
+const suite = args[0]?.startsWith('--suite=') ? args.shift().slice('--suite='.length) : undefined;
+if (suite !== undefined && suite !== 'integration' && !Object.hasOwn(SUITES, suite)) {
+  console.error(`Unknown suite ${suite}: unit, integration, e2e or interop.`);
+  process.exit(2);
+}
+const files = suite === undefined ? [] : filesOf(suite);
+
+const onPath = (name) =>
+  (process.env.PATH ?? '').split(delimiter).some((dir) => dir && existsSync(join(dir, name)));
 const missing = [];
-if (!existsSync('.backends/consul/usr/bin/consul') && !onPath('consul')) missing.push('consul');
-if (!onPath('redis-server')) missing.push('redis-server');
+if (suite !== 'unit') {
+  if (!existsSync('.backends/consul/usr/bin/consul') && !onPath('consul')) missing.push('consul');
+  if (!onPath('redis-server')) missing.push('redis-server');
+}
 
 if (missing.length > 0) {
   const canInstall = existsSync('/etc/debian_version') && process.getuid?.() === 0;
@@ -20,10 +33,14 @@ if (missing.length > 0) {
       if (process.env.CI === 'true') process.exit(result.status ?? 1);
     }
   } else {
-    console.error(`Missing test backends: ${missing.join(', ')}. Install them with: sudo bash scripts/install-backends.sh`);
+    console.error(
+      `Missing test backends: ${missing.join(', ')}. Install them with: sudo bash scripts/install-backends.sh`,
+    );
     if (process.env.CI === 'true') process.exit(1);
   }
 }
 
-const vitest = spawnSync(process.execPath, ['node_modules/vitest/vitest.mjs', 'run', ...process.argv.slice(2)], { stdio: 'inherit' });
+const vitest = spawnSync(process.execPath, ['node_modules/vitest/vitest.mjs', 'run', ...files, ...args], {
+  stdio: 'inherit',
+});
 process.exit(vitest.status ?? 1);

@@ -50,9 +50,6 @@ export async function chaosClient(
   });
   return {
     client: app.get<MicroClient>('CHAOS'),
-    close: async () => {
-      await app.close();
-      await reg.close?.();
-    },
+    close: () => app.close(), // MicroModule closes its registry, transport and broker
   };
 }

@@ -11,7 +11,7 @@ import { randomUUID } from 'node:crypto';
 import { chaosClient } from './client.js';
 import { closedLoop, openLoop } from './drive.js';
 import { Fleet, type RegistryChoice } from './fleet.js';
-import { Timeline } from './timeline.js';
+import { percentile, Timeline } from './timeline.js';
 
 export interface OverloadFigures {
   shedding: 'on' | 'off';
@@ -38,8 +38,6 @@ export interface OverloadOptions {
 }
 
 const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
-const p = (sorted: number[], q: number): number =>
-  sorted.length ? sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))]! : NaN;
 
 async function fleetOf(
   registry: RegistryChoice,
@@ -55,15 +53,6 @@ async function fleetOf(
   return fleet;
 }
 
-/** Calls until every node of the fleet has answered once. */
-async function discovered(fleet: Fleet, timeline: Timeline, call: () => Promise<unknown>): Promise<void> {
-  const deadline = performance.now() + 20_000;
-  while (!fleet.nodes.every((n) => timeline.attempts.some((a) => a.node === n.address && !a.failed))) {
-    if (performance.now() > deadline) throw new Error(`${fleet.service}: nodes not all discovered`);
-    await call().catch(() => {});
-  }
-}
-
 /** Capacity of the fleet in calls/s: a closed loop at four times the pools' total size, no shedding. */
 export async function measureCapacity(registry: RegistryChoice, options: OverloadOptions): Promise<number> {
   const fleet = await fleetOf(registry, 'off', options);
@@ -71,7 +60,11 @@ export async function measureCapacity(registry: RegistryChoice, options: Overloa
   const caller = await chaosClient(registry, fleet.service, timeline);
   try {
     const call = (): Promise<unknown> => caller.client.call(fleet.service, 'Chaos.Work', {});
-    await discovered(fleet, timeline, call);
+    await timeline.untilAnswered(
+      fleet.nodes.map((n) => n.address),
+      call,
+      fleet.service,
+    );
     const load = closedLoop(timeline, call, 12 * options.pool); // every pool kept busy
     await sleep(1_000);
     const from = performance.now();
@@ -98,13 +91,17 @@ export async function runOverload(
   const caller = await chaosClient(registry, fleet.service, timeline, { retries: 1 });
   try {
     const call = (): Promise<unknown> => caller.client.call(fleet.service, 'Chaos.Work', {});
-    await discovered(fleet, timeline, call);
+    await timeline.untilAnswered(
+      fleet.nodes.map((n) => n.address),
+      call,
+      fleet.service,
+    );
     timeline.calls.length = 0;
     await openLoop(timeline, call, capacityRps / 4, 5_000);
     const unloaded = timeline.calls.filter((c) => !c.error).map((c) => c.end - c.start);
-    const unloadedP99 = p(
+    const unloadedP99 = percentile(
       unloaded.toSorted((a, b) => a - b),
-      0.99,
+      99,
     );
     timeline.calls.length = 0;
     const offeredRps = capacityRps * options.factor;
@@ -126,11 +123,11 @@ export async function runOverload(
       succeeded: ok.length,
       goodputRps: (inWindow * 1000) / options.durationMs,
       errorKinds,
-      p99: p(ok, 0.99),
+      p99: percentile(ok, 99),
       max: ok.at(-1) ?? NaN,
-      p99All: p(
+      p99All: percentile(
         timeline.calls.map((c) => c.end - c.start).toSorted((a, b) => a - b),
-        0.99,
+        99,
       ),
     };
   } finally {

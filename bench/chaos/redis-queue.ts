@@ -10,7 +10,8 @@ import 'reflect-metadata';
 import { Module } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { createBroker, MemoryRegistry, MicroClient, MicroModule } from '../../lib/index.js';
-import { startProcess, waitFor, type Started } from '../../test/support/processes.js';
+import { startMember, type Member } from '../../test/broker/harness.js';
+import { waitFor } from '../../test/support/processes.js';
 import { startRedis } from '../../test/support/redis.js';
 
 export interface QueueFigures {
@@ -34,7 +35,7 @@ const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout
 export async function runRedisQueue(total: number): Promise<QueueFigures> {
   const redis = await startRedis({ persist: true });
   const topic = `chaos.queue.${Date.now()}`;
-  const members: Started[] = [];
+  const members: Member[] = [];
   const registry = new MemoryRegistry();
   @Module({
     imports: [
@@ -50,20 +51,15 @@ export async function runRedisQueue(total: number): Promise<QueueFigures> {
   class PublisherModule {}
   const app = await NestFactory.createApplicationContext(PublisherModule, { logger: false });
   try {
-    for (let i = 0; i < 3; i++) {
-      const proc = startProcess(
-        process.execPath,
-        ['--import', './scripts/register-ts.mjs', 'bench/chaos/queue-member.ts'],
-        {
-          MICRO_REGISTRY: 'memory',
-          MICRO_BROKER: 'redis',
-          MICRO_BROKER_ADDRESS: `127.0.0.1:${redis.port}`,
-          CHAOS_TOPIC: topic,
-        },
-      );
-      members.push(proc);
-    }
-    await waitFor(() => members.every((m) => m.output().includes('ready\n')), 30_000, 'queue members ready');
+    const env = {
+      MICRO_REGISTRY: 'memory',
+      MICRO_BROKER: 'redis',
+      MICRO_BROKER_ADDRESS: `127.0.0.1:${redis.port}`,
+      CHAOS_TOPIC: topic,
+    };
+    members.push(
+      ...(await Promise.all([1, 2, 3].map(() => startMember(env, 'bench/chaos/queue-member.ts')))),
+    );
     const client = app.get<MicroClient>('EVENTS');
     const accepted = new Set<number>();
     const refused = new Set<number>();
@@ -95,16 +91,12 @@ export async function runRedisQueue(total: number): Promise<QueueFigures> {
     await Promise.all(Array.from({ length: 16 }, publisher));
     const publishEnd = performance.now();
     await restart;
-    const delivered = (): number[] =>
-      members.flatMap((m) =>
-        m
-          .output()
-          .split('\n')
-          .filter((l) => l.startsWith('got '))
-          .map((l) => Number(l.slice(4))),
-      );
+    const delivered = (): number[] => members.flatMap((m) => m.got());
     await waitFor(
-      () => [...accepted].every((n) => new Set(delivered()).has(n)),
+      () => {
+        const got = new Set(delivered());
+        return [...accepted].every((n) => got.has(n));
+      },
       60_000,
       'accepted delivered',
     ).catch(() => {});
@@ -126,7 +118,7 @@ export async function runRedisQueue(total: number): Promise<QueueFigures> {
     };
   } finally {
     await app.close();
-    await Promise.all(members.map((m) => m.stop('SIGKILL')));
+    await Promise.all(members.map((m) => m.proc.stop('SIGKILL')));
     await redis.dispose();
   }
 }

@@ -119,21 +119,14 @@ export async function runScenario(
   const caller = await chaosClient(registry, service, timeline, options.clientOptions);
   try {
     await Promise.all([fleet.add(), fleet.add(), fleet.add()]);
-    // every node is in the caller's view before the clock starts
-    const addresses = new Set(fleet.nodes.map((n) => n.address));
-    const deadline = now() + 20_000;
-    for (;;) {
-      const seen = new Set(timeline.attempts.filter((a) => !a.failed).map((a) => a.node));
-      if ([...addresses].every((a) => seen.has(a))) break;
-      if (now() > deadline) throw new Error(`${service}: nodes not all discovered`);
-      await caller.client.call(service, 'Chaos.Hello', { name: 'warm' }).catch(() => {});
-    }
-    timeline.calls.length = 0;
-    const load = closedLoop(
-      timeline,
-      () => caller.client.call(service, 'Chaos.Hello', { name: 'chaos' }),
-      options.concurrency,
+    const call = (): Promise<unknown> => caller.client.call(service, 'Chaos.Hello', { name: 'chaos' });
+    await timeline.untilAnswered(
+      fleet.nodes.map((n) => n.address),
+      call,
+      service,
     );
+    timeline.calls.length = 0;
+    const load = closedLoop(timeline, call, options.concurrency);
     await sleep(options.warmupMs);
     const baselineStart = now();
     await sleep(options.baselineMs);

@@ -23,7 +23,6 @@ export interface AttemptRecord {
 export class Timeline {
   readonly calls: CallRecord[] = [];
   readonly attempts: AttemptRecord[] = [];
-  readonly marks: Record<string, number> = {};
 
   /** The attempt wrapper to give the client: records each attempt's node and outcome. */
   readonly attemptWrapper: AttemptWrapper = (next) => async (request) => {
@@ -37,8 +36,13 @@ export class Timeline {
     }
   };
 
-  mark(name: string): number {
-    return (this.marks[name] = performance.now());
+  /** Calls until each of `addresses` answered one attempt, so every node is in the caller's view. */
+  async untilAnswered(addresses: string[], call: () => Promise<unknown>, what: string): Promise<void> {
+    const deadline = performance.now() + 20_000;
+    while (!addresses.every((node) => this.attempts.some((a) => a.node === node && !a.failed))) {
+      if (performance.now() > deadline) throw new Error(`${what}: nodes not all discovered`);
+      await call().catch(() => {});
+    }
   }
 }
 
@@ -76,7 +80,8 @@ export interface Figures {
 
 const BUCKET = 100;
 
-function percentile(sorted: number[], p: number): number {
+/** The p-th percentile (0–100) of ascending `sorted`; NaN when empty. */
+export function percentile(sorted: number[], p: number): number {
   if (sorted.length === 0) return NaN;
   return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))]!;
 }

@@ -15,12 +15,12 @@ function numbers(output: string, word: string): number[] {
   return out;
 }
 
-export async function startMember(env: Record<string, string>, fixture = 'redis-member.ts'): Promise<Member> {
-  const proc = startProcess(
-    process.execPath,
-    ['--import', './scripts/register-ts.mjs', `test/broker/fixtures/${fixture}`],
-    env,
-  );
+/** Starts a member process (a script printing `ready`, then `got <n>` / `acked <n>` lines). */
+export async function startMember(
+  env: Record<string, string>,
+  script = 'test/broker/fixtures/redis-member.ts',
+): Promise<Member> {
+  const proc = startProcess(process.execPath, ['--import', './scripts/register-ts.mjs', script], env);
   await waitFor(
     () => {
       if (proc.child.exitCode !== null) throw new Error(`member exited: ${proc.output()}`);

@@ -33,7 +33,9 @@ describe('HttpBroker across processes', () => {
 
   async function spawn(count: number, env: Record<string, string>): Promise<Member[]> {
     const started = await Promise.all(
-      range(count).map(() => startMember({ REGISTRY_URL: shared.url, ...env }, 'http-member.ts')),
+      range(count).map(() =>
+        startMember({ REGISTRY_URL: shared.url, ...env }, 'test/broker/fixtures/http-member.ts'),
+      ),
     );
     members.push(...started);
     return started;

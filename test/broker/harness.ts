@@ -1,4 +1,9 @@
-/** Helpers shared by the broker tests (Redis and HTTP): member processes and reading what they received. */
+/**
+ * Helpers shared by the broker tests (Redis and HTTP): member processes and reading what they
+ * received, and a hand-made HTTP-broker subscriber node in the registry (as go-micro registers one).
+ */
+import { BROADCAST_VERSION, HTTP_BROKER_SERVICE } from '../../lib/broker/http.broker.js';
+import type { Registry } from '../../lib/registry/registry.js';
 import { startProcess, waitFor, type Started } from '../support/processes.js';
 
 export interface Member {
@@ -38,4 +43,20 @@ export const range = (n: number): number[] => Array.from({ length: n }, (_, i) =
 
 export function body(n: number): Buffer {
   return Buffer.from(JSON.stringify({ n }));
+}
+
+/** Registers a broadcast subscriber of `topic` at `address` for the HTTP broker, as go-micro's does. */
+export async function registerSubscriberNode(
+  registry: Registry,
+  topic: string,
+  id: string,
+  address: string,
+): Promise<void> {
+  await registry.register({
+    name: HTTP_BROKER_SERVICE,
+    version: BROADCAST_VERSION,
+    metadata: {},
+    endpoints: [],
+    nodes: [{ id, address, metadata: { broker: 'http', topic, secure: 'false' } }],
+  });
 }

@@ -6,12 +6,13 @@
  */
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { afterEach, describe, expect, it } from 'vitest';
-import { BROADCAST_VERSION, HTTP_BROKER_SERVICE, HttpBroker } from '../../lib/broker/http.broker.js';
+import { HttpBroker } from '../../lib/broker/http.broker.js';
 import { BATCH_CONTENT_TYPE, BATCH_HEADER, splitBatch } from '../../lib/broker/http/batch.js';
 import { createReceiver } from '../../lib/broker/http/receiver.js';
 import type { BrokerEvent } from '../../lib/broker/broker.js';
 import { MemoryRegistry } from '../../lib/registry/memory.registry.js';
 import { waitFor } from '../support/processes.js';
+import { registerSubscriberNode } from './harness.js';
 
 const closing: Array<() => Promise<unknown>> = [];
 afterEach(async () => {
@@ -49,19 +50,7 @@ async function node(
   closing.push(() => new Promise((r) => server.close(r)));
   closing.push(async () => server.closeAllConnections());
   const port = (server.address() as { port: number }).port;
-  await registry.register({
-    name: HTTP_BROKER_SERVICE,
-    version: BROADCAST_VERSION,
-    metadata: {},
-    endpoints: [],
-    nodes: [
-      {
-        id: `${topic}-n1`,
-        address: `127.0.0.1:${port}`,
-        metadata: { broker: 'http', topic, secure: 'false' },
-      },
-    ],
-  });
+  await registerSubscriberNode(registry, topic, `${topic}-n1`, `127.0.0.1:${port}`);
   return { posts, server };
 }
 

@@ -15,6 +15,7 @@ import { MicroError } from '../../lib/errors/micro-error.js';
 import { MemoryRegistry } from '../../lib/registry/memory.registry.js';
 import type { Registry } from '../../lib/registry/registry.js';
 import { waitFor } from '../support/processes.js';
+import { registerSubscriberNode } from './harness.js';
 
 const brokers: HttpBroker[] = [];
 afterEach(async () => {
@@ -64,19 +65,7 @@ describe('HttpBroker', () => {
     });
     await new Promise<void>((r) => fake.listen(0, '127.0.0.1', r));
     const port = (fake.address() as { port: number }).port;
-    await registry.register({
-      name: HTTP_BROKER_SERVICE,
-      version: BROADCAST_VERSION,
-      metadata: {},
-      endpoints: [],
-      nodes: [
-        {
-          id: 'events-go1',
-          address: `127.0.0.1:${port}`,
-          metadata: { broker: 'http', topic: 'events', secure: 'false' },
-        },
-      ],
-    });
+    await registerSubscriberNode(registry, 'events', 'events-go1', `127.0.0.1:${port}`);
     const b = await broker(registry);
     await b.publish('events', {
       header: { 'content-type': 'application/json', 'micro-id': '1' },
@@ -217,19 +206,7 @@ describe('HttpBroker', () => {
 
   it('rejects a publish with a MicroError and counts it when the retry inbox is full', async () => {
     const registry = new MemoryRegistry();
-    await registry.register({
-      name: HTTP_BROKER_SERVICE,
-      version: BROADCAST_VERSION,
-      metadata: {},
-      endpoints: [],
-      nodes: [
-        {
-          id: 'down-1',
-          address: '127.0.0.1:1',
-          metadata: { broker: 'http', topic: 'down', secure: 'false' },
-        },
-      ],
-    });
+    await registerSubscriberNode(registry, 'down', 'down-1', '127.0.0.1:1');
     const b = await broker(registry, { inboxSize: 3, retryInterval: 60_000 });
     for (let i = 0; i < 3; i++) await b.publish('down', text(String(i)));
     const error = await b.publish('down', text('3')).catch((e: unknown) => e);

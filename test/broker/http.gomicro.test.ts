@@ -13,7 +13,7 @@ import { Controller } from '@nestjs/common';
 import { Ctx, Payload } from '@nestjs/microservices';
 import { Test } from '@nestjs/testing';
 import { afterEach, describe, expect, it } from 'vitest';
-import { BROADCAST_VERSION, HTTP_BROKER_SERVICE, HttpBroker } from '../../lib/broker/http.broker.js';
+import { HTTP_BROKER_SERVICE, HttpBroker } from '../../lib/broker/http.broker.js';
 import { encodeEnvelope } from '../../lib/broker/http/envelope.js';
 import {
   MemoryRegistry,
@@ -25,6 +25,7 @@ import {
   Subscriber,
 } from '../../lib/index.js';
 import { waitFor } from '../support/processes.js';
+import { registerSubscriberNode } from './harness.js';
 
 /** server/rpc_codec.go DefaultCodecs: the Content-Types a go-micro subscriber can decode. */
 const GO_SERVER_CODECS = [
@@ -70,19 +71,12 @@ async function goSubscriber(registry: MemoryRegistry, topic: string): Promise<Ca
   });
   await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
   closing.push(() => new Promise((r) => server.close(r)));
-  await registry.register({
-    name: HTTP_BROKER_SERVICE,
-    version: BROADCAST_VERSION,
-    metadata: {},
-    endpoints: [],
-    nodes: [
-      {
-        id: `${topic}-go1`,
-        address: `127.0.0.1:${(server.address() as { port: number }).port}`,
-        metadata: { broker: 'http', topic, secure: 'false' },
-      },
-    ],
-  });
+  await registerSubscriberNode(
+    registry,
+    topic,
+    `${topic}-go1`,
+    `127.0.0.1:${(server.address() as { port: number }).port}`,
+  );
   return seen;
 }
 

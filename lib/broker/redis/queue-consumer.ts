@@ -131,29 +131,35 @@ export class QueueConsumer {
           await sleep(10, undefined, { signal: this.stop$.signal }).catch(() => {});
           continue;
         }
-        const room = await this.freeRoom();
-        if (this.stopped) break;
+        // the room is reserved as it is measured: the other lane cannot take the same room
+        const room = await this.reserveRoom();
+        if (this.stopped) {
+          this.release(room);
+          break;
+        }
         if (lead && Date.now() >= this.nextClaim) {
           this.nextClaim = Date.now() + claimInterval;
-          await this.claim(room);
+          try {
+            await this.claim(room);
+          } finally {
+            this.release(room);
+          }
           continue;
         }
         const history = lead && this.readHistory;
         const count = Math.min(room, prefetch);
-        this.reserved += count;
-        let entries: Entry[];
+        this.release(room - count);
         try {
-          entries = await this.read(count, history);
+          const entries = await this.read(count, history);
+          const counts = entries.length && history ? await this.deliveryCounts(entries) : undefined;
+          if (history) {
+            if (entries.length === 0) this.readHistory = false;
+            else this.historyCursor = entries[entries.length - 1]!.id;
+          }
+          this.dispatch(entries, counts, 1);
         } finally {
-          this.reserved -= count;
-          this.wake();
+          this.release(count);
         }
-        const counts = entries.length && history ? await this.deliveryCounts(entries) : undefined;
-        if (history) {
-          if (entries.length === 0) this.readHistory = false;
-          else this.historyCursor = entries[entries.length - 1]!.id;
-        }
-        this.dispatch(entries, counts, 1);
       } catch (error) {
         if (this.stopped) break;
         await this.recover(error);
@@ -174,8 +180,11 @@ export class QueueConsumer {
     return 2 * prefetch - this.active.size - this.waiting.length - this.reserved - unanswered;
   }
 
-  /** Waits for room, then for the microtasks queued so far, so handlers finishing at once free theirs. */
-  private async freeRoom(): Promise<number> {
+  /**
+   * Waits for room, then for the microtasks queued so far (so handlers finishing at once free
+   * theirs), and reserves all of it at once; the caller releases what it does not read into.
+   */
+  private async reserveRoom(): Promise<number> {
     for (;;) {
       while (this.room() <= 0 && !this.stopped)
         await new Promise<void>((resolve) => {
@@ -183,9 +192,19 @@ export class QueueConsumer {
           if (this.active.size === 0 && this.acks.unanswered > 0) void this.acks.drain().then(resolve);
         });
       if (this.active.size > 0) await afterMicrotasks();
-      const room = this.room();
-      if (room > 0 || this.stopped) return room;
+      const room = Math.max(0, this.room());
+      if (room > 0 || this.stopped) {
+        this.reserved += room;
+        return room;
+      }
     }
+  }
+
+  /** Gives back reserved room (a read or claim is over, or took less). */
+  private release(room: number): void {
+    if (room <= 0) return;
+    this.reserved -= room;
+    this.wake();
   }
 
   /** Queues entries read (or claimed) for handling; `counts` are delivery counts by id. */

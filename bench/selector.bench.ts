@@ -5,8 +5,13 @@
  * Figures are the best of 3 rounds of 100,000 calls.
  * Run: node --import ./scripts/register-ts.mjs bench/selector.bench.ts
  */
-import type { Node, Registry, Service } from '../lib/registry/registry.js';
-import { RegistrySelector, strategies, type Strategy, type StrategyFunction } from '../lib/selector/index.js';
+import type { Node, Registry, Service } from '../lib/core/registry/registry.js';
+import {
+  RegistrySelector,
+  strategies,
+  type Strategy,
+  type StrategyFunction,
+} from '../lib/core/selector/index.js';
 import { benchService } from './services.js';
 
 class CachedRegistry implements Registry {

@@ -10,7 +10,7 @@ import 'reflect-metadata';
 import { Module } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { createBroker, MemoryRegistry, MicroClient, MicroModule } from '../../lib/index.js';
-import { startMember, type Member } from '../../test/broker/harness.js';
+import { startMember, type Member } from '../../test/integration/broker/harness.js';
 import { waitFor } from '../../test/support/processes.js';
 import { startRedis } from '../../test/support/redis.js';
 

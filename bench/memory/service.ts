@@ -1,5 +1,5 @@
 /**
- * The service bench/memory.bench.ts (and test/server/memory-bounds.test.ts) measures, run as a
+ * The service bench/memory.bench.ts (and test/integration/server/memory-bounds.test.ts) measures, run as a
  * child process so its memory can be read from outside: a Nest microservice with MicroModule on the
  * `http` or `tcp` transport (memory registry and broker, 127.0.0.1, port chosen by the OS), with
  * - `Memory.Hello`: a small unary call (the "good calls");

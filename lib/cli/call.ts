@@ -4,7 +4,7 @@
  * a MicroError printed as one line by the runner (exit code 1).
  */
 import type { Command } from 'commander';
-import type { ClientCallOptions } from '../client/call-options.js';
+import type { ClientCallOptions } from '../core/client/call-options.js';
 import { collectAddresses, collectMetadata, parseCount, parseDuration, parseJsonArgument } from './args.js';
 import type { Run } from './context.js';
 import { printJson } from './output.js';

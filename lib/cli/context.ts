@@ -4,9 +4,9 @@
  * laid over the environment, so they win). `close()` releases every socket, bounded in time, so
  * the process can exit promptly.
  */
-import { MicroClient } from '../client/micro.client.js';
-import type { RpcCaller } from '../client/rpc-caller.js';
-import { resolveOptions, type ResolvedOptions } from '../options.js';
+import { MicroClient } from '../nest/client/micro.client.js';
+import type { RpcCaller } from '../core/client/rpc-caller.js';
+import { resolveOptions, type ResolvedOptions } from '../nest/options.js';
 
 export interface GlobalOptions {
   registry?: string;

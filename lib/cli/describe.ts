@@ -4,8 +4,8 @@
  * the registry's own Service array. An unknown service is a NotFound (404) with the registry's hint.
  */
 import type { Command } from 'commander';
-import { MicroError } from '../errors/micro-error.js';
-import type { Endpoint, Service, Value } from '../registry/registry.js';
+import { MicroError } from '../core/errors/micro-error.js';
+import type { Endpoint, Service, Value } from '../core/registry/registry.js';
 import type { CliContext, Run } from './context.js';
 import { out, printJson, printLine } from './output.js';
 import { renderTree, type TreeNode } from './tree.js';

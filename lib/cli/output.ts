@@ -5,7 +5,7 @@
  */
 import { styleText } from 'node:util';
 import { Logger, type LoggerService } from '@nestjs/common';
-import { MicroError } from '../errors/micro-error.js';
+import { MicroError } from '../core/errors/micro-error.js';
 
 export type Style = 'bold' | 'dim' | 'red' | 'green' | 'yellow' | 'cyan' | 'magenta';
 

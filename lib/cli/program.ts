@@ -6,7 +6,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { Command, CommanderError, Option } from 'commander';
-import { BROKERS, REGISTRIES, TRANSPORTS } from '../plugins.js';
+import { BROKERS, REGISTRIES, TRANSPORTS } from '../core/plugins.js';
 import { registerCall } from './call.js';
 import { CliContext, type GlobalOptions, type Run } from './context.js';
 import { registerDescribe } from './describe.js';

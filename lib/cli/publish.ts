@@ -5,8 +5,8 @@
  * never silently dropped.
  */
 import type { Command } from 'commander';
-import { HttpBroker } from '../broker/http.broker.js';
-import { MicroError } from '../errors/micro-error.js';
+import { HttpBroker } from '../core/broker/http.broker.js';
+import { MicroError } from '../core/errors/micro-error.js';
 import { collectMetadata, parseJsonArgument } from './args.js';
 import type { CliContext, Run } from './context.js';
 import { CLI_ERROR_ID } from './describe.js';

@@ -6,7 +6,7 @@
  */
 import { createInterface } from 'node:readline';
 import type { Command } from 'commander';
-import { MicroError } from '../errors/micro-error.js';
+import { MicroError } from '../core/errors/micro-error.js';
 import { callOptions, withCallFlags, type CallFlags } from './call.js';
 import type { CliContext, Run } from './context.js';
 import { CLI_ERROR_ID } from './describe.js';

@@ -4,9 +4,9 @@
  * Ctrl-C/SIGTERM or `--count` messages, then unsubscribes and exits 0.
  */
 import type { Command } from 'commander';
-import type { BrokerEvent } from '../broker/broker.js';
-import { Codecs } from '../codec/codecs.js';
-import { HEADER } from '../metadata/headers.js';
+import type { BrokerEvent } from '../core/broker/broker.js';
+import { Codecs } from '../core/codec/codecs.js';
+import { HEADER } from '../core/metadata/headers.js';
 import { parseCount } from './args.js';
 import type { CliContext, Run } from './context.js';
 import { note, printJsonLine } from './output.js';

@@ -4,7 +4,7 @@
  * stderr once the registry answered a first listing, so scripts know events will be seen.
  */
 import type { Command } from 'commander';
-import type { WatchEvent } from '../registry/registry.js';
+import type { WatchEvent } from '../core/registry/registry.js';
 import type { CliContext, Run } from './context.js';
 import { note, printJsonLine } from './output.js';
 

@@ -4,7 +4,7 @@ import { TerminusModule } from '@nestjs/terminus';
 import { Test } from '@nestjs/testing';
 import { describe, expect, it } from 'vitest';
 import { MemoryBroker, MemoryRegistry, MicroHealth, MicroModule, MicroServer } from '../../lib/index.js';
-import { MicroHealthIndicator } from '../../lib/health/terminus.indicator.js';
+import { MicroHealthIndicator } from '../../lib/nest/health/terminus.indicator.js';
 import { GreeterController } from './greeter.fixture.js';
 
 describe('health', () => {

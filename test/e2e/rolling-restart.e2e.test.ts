@@ -10,7 +10,7 @@ import {
 } from '../../lib/index.js';
 import { startProcess, waitFor, type Started } from '../support/processes.js';
 
-const fixture = 'test/client/fixtures/greeter-node.ts';
+const fixture = 'test/integration/client/fixtures/greeter-node.ts';
 const registry: Registry = createRegistry('mdns', '127.0.0.1');
 const watcherRegistry = MdnsRegistry.fromAddress('127.0.0.1');
 const client = new MicroClient(resolveOptions({ registry, env: false, client: { retries: 3 } }), 'greeter');

@@ -1,6 +1,6 @@
 /**
  * Hostile clients on raw sockets, for the memory bench (bench/memory.bench.ts) and
- * test/server/memory-bounds.test.ts: connections that send nothing, that made one call and then sit
+ * test/integration/server/memory-bounds.test.ts: connections that send nothing, that made one call and then sit
  * on keep-alive, that read nothing of a stream or a large reply, and that send a request's header
  * and never its body — on go-micro's HTTP wire (`http`) or the framed TCP protocol (`tcp`). They
  * target the memory service's endpoints (bench/memory/service.ts). Connections are opened in
@@ -9,9 +9,9 @@
  */
 import { subscribe, unsubscribe } from 'node:diagnostics_channel';
 import { connect, type Socket } from 'node:net';
-import { Http1Parser } from '../../lib/transport/http/http1-parser.js';
-import { FrameParser } from '../../lib/transport/tcp/frame-parser.js';
-import { encodeHeader, headerBound } from '../../lib/transport/tcp/header-codec.js';
+import { Http1Parser } from '../../lib/core/transport/http/http1-parser.js';
+import { FrameParser } from '../../lib/core/transport/tcp/frame-parser.js';
+import { encodeHeader, headerBound } from '../../lib/core/transport/tcp/header-codec.js';
 import {
   FRAME_HEADER,
   PREFACE,
@@ -19,8 +19,8 @@ import {
   T_OPEN,
   T_REPLY,
   T_REQUEST,
-} from '../../lib/transport/tcp/protocol.js';
-import { splitAddress } from '../../lib/transport/transport.js';
+} from '../../lib/core/transport/tcp/protocol.js';
+import { splitAddress } from '../../lib/core/transport/transport.js';
 
 export type Wire = 'http' | 'tcp';
 export const SERVICE = 'memory-bench';

@@ -5,7 +5,7 @@
  * GET /services/<name>, GET /services.
  */
 import { createServer, type Server } from 'node:http';
-import { MemoryRegistry } from '../../lib/registry/memory.registry.js';
+import { MemoryRegistry } from '../../lib/core/registry/memory.registry.js';
 
 export interface ServedRegistry {
   url: string;

@@ -2,7 +2,7 @@
  * The client side of test/support/registry-server: a Registry whose state lives in another
  * process. `watch` is not supported (it returns a watcher that never fires).
  */
-import type { RegisterOptions, Registry, Service, Watcher } from '../../lib/registry/registry.js';
+import type { RegisterOptions, Registry, Service, Watcher } from '../../lib/core/registry/registry.js';
 
 export class RemoteRegistry implements Registry {
   readonly name = 'remote-test';

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { Metadata, MicroContext } from '../../lib/index.js';
-import { currentCallContext, enableCallScope, runInCallScope } from '../../lib/server/call-scope.js';
+import { currentCallContext, enableCallScope, runInCallScope } from '../../lib/nest/server/call-scope.js';
 
 const context = new MicroContext({
   service: 's',

@@ -19,6 +19,7 @@ import { MicroClient } from './client/micro.client.js';
 import { MICRO_OPTIONS } from './micro.constants.js';
 import { MicroHealth } from './health/micro.health.js';
 import { MicroLifecycle } from './micro.lifecycle.js';
+import './nest-logger.js';
 import { resolveOptions, type MicroOptions, type ResolvedOptions } from './options.js';
 import { MicroExceptionFilter } from './server/micro-exception.filter.js';
 import { enableCallScope } from './server/call-scope.js';

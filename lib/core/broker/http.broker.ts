@@ -13,7 +13,7 @@ import type { Socket } from 'node:net';
 import { createServer as createHttpsServer } from 'node:https';
 import { networkInterfaces } from 'node:os';
 import type { ConnectionOptions, SecureContextOptions } from 'node:tls';
-import { Logger } from '@nestjs/common';
+import { loggerFor } from '../logger.js';
 import { MicroError } from '../errors/micro-error.js';
 import type { Node, Registry, Service } from '../registry/registry.js';
 import { joinAddress, splitAddress } from '../transport/transport.js';
@@ -77,7 +77,7 @@ interface Local extends LocalSubscription {
 
 export class HttpBroker implements Broker {
   readonly name = 'http';
-  private readonly logger = new Logger('HttpBroker');
+  private readonly logger = loggerFor('HttpBroker');
   private readonly id: string;
   private readonly subs = new Map<string, Local>();
   private readonly inbox: RetryInbox;

@@ -3,7 +3,7 @@
  * one member per queue group (round robin). A handler that throws gets the message again, up to
  * `maxAttempts`, after which it is dropped with a logged warning.
  */
-import { Logger } from '@nestjs/common';
+import { loggerFor } from '../logger.js';
 import { MicroError } from '../errors/micro-error.js';
 import type { Broker, BrokerHandler, BrokerMessage, SubscribeOptions, Subscription } from './broker.js';
 
@@ -20,7 +20,7 @@ export interface MemoryBrokerOptions {
 
 export class MemoryBroker implements Broker {
   readonly name = 'memory';
-  private readonly logger = new Logger('MemoryBroker');
+  private readonly logger = loggerFor('MemoryBroker');
   private readonly subs = new Set<Sub>();
   private readonly cursors = new Map<string, number>();
   private isConnected = false;

@@ -9,7 +9,7 @@
  * taken it and rejects with a 503 MicroError while Redis is unreachable (after waiting up to
  * `publishTimeout`), never pretending.
  */
-import { Logger } from '@nestjs/common';
+import { loggerFor } from '../logger.js';
 import type { Redis } from 'ioredis';
 import { MicroError } from '../errors/micro-error.js';
 import type {
@@ -66,7 +66,7 @@ export interface RedisBrokerStats extends ConsumerCounters {
 
 export class RedisBroker implements Broker {
   readonly name = 'redis';
-  private readonly logger = new Logger('RedisBroker');
+  private readonly logger = loggerFor('RedisBroker');
   private readonly options: ResolvedRedisOptions;
   private command?: CommandConnection;
   private subscriber?: Redis;

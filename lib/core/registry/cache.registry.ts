@@ -5,7 +5,7 @@
  * cold lookups of one service share one query; when the registry fails, the last known entry keeps
  * serving (with a logged warning) instead of failing every call.
  */
-import { Logger } from '@nestjs/common';
+import { loggerFor } from '../logger.js';
 import {
   cloneService,
   type RegisterOptions,
@@ -23,7 +23,7 @@ export interface CacheLogger {
 export interface CacheRegistryOptions {
   /** How long a fetched entry is trusted before it is fetched again, in ms (default 60 s). */
   ttl?: number;
-  /** Where stale-serving warnings go (default a Nest Logger named RegistryCache). */
+  /** Where stale-serving warnings go (default the core logger named RegistryCache, see logger.ts). */
   logger?: CacheLogger;
   /** `close()` also closes the wrapped registry (default true). */
   closeRegistry?: boolean;
@@ -49,7 +49,7 @@ export class CacheRegistry implements Registry {
   ) {
     this.name = registry.name;
     this.ttl = options.ttl ?? 60_000;
-    this.logger = options.logger ?? new Logger('RegistryCache');
+    this.logger = options.logger ?? loggerFor('RegistryCache');
   }
 
   register(service: Service, options?: RegisterOptions): Promise<void> {

@@ -13,6 +13,7 @@
  */
 import { Logger } from '@nestjs/common';
 import { Server, type CustomTransportStrategy, type MessageHandler } from '@nestjs/microservices';
+import '../nest-logger.js';
 import type { Subscription } from '../../core/broker/broker.js';
 import { Codecs } from '../../core/codec/codecs.js';
 import { MICRO_TRANSPORT, microExtras } from '../decorators/handler-meta.js';

@@ -15,7 +15,7 @@
  * pauses while more than 2 × prefetch acks are unanswered.
  */
 import { setTimeout as sleep } from 'node:timers/promises';
-import { Logger } from '@nestjs/common';
+import { loggerFor, type MicroLogger } from '../../logger.js';
 import type { Redis } from 'ioredis';
 import type { BrokerEvent, BrokerHandler } from '../broker.js';
 import { AckBatch } from './ack-batch.js';
@@ -57,7 +57,7 @@ function parseEntries(raw: unknown): Entry[] {
 }
 
 export class QueueConsumer {
-  private readonly logger: Logger;
+  private readonly logger: MicroLogger;
   private readonly key: string;
   private readonly stop$ = new AbortController();
   private readonly inHand = new Set<string>();
@@ -81,7 +81,7 @@ export class QueueConsumer {
 
   constructor(private readonly ctx: QueueConsumerContext) {
     this.key = topicKey(ctx.options.keyPrefix, ctx.topic);
-    this.logger = new Logger(`RedisBroker:${ctx.topic}/${ctx.queue}`);
+    this.logger = loggerFor(`RedisBroker:${ctx.topic}/${ctx.queue}`);
     this.acks = new AckBatch(ctx.command, this.key, ctx.queue, (text) => this.logger.debug(text));
   }
 

@@ -6,7 +6,7 @@
  * one warning is logged per outage; the first snapshot after recovery is diffed like any other.
  */
 import type Consul from 'consul';
-import { Logger } from '@nestjs/common';
+import { loggerFor } from '../../logger.js';
 import { diffSnapshots } from '../watch-diff.js';
 import type { Service, WatchEvent, Watcher } from '../registry.js';
 import { fromHealthEntries, type HealthEntry } from './consul.services.js';
@@ -21,7 +21,7 @@ export interface ConsulWatchSettings {
 }
 
 export class ConsulWatcher implements Watcher {
-  private readonly logger = new Logger('ConsulRegistry');
+  private readonly logger = loggerFor('ConsulRegistry');
   private readonly perService = new Map<string, { watch: ConsulWatch; snapshot: Service[] }>();
   private catalog?: ConsulWatch;
   private stopped = false;

@@ -12,7 +12,7 @@
  */
 import { createSocket, type RemoteInfo, type Socket } from 'node:dgram';
 import { networkInterfaces } from 'node:os';
-import { Logger } from '@nestjs/common';
+import { loggerFor } from '../../logger.js';
 import type { Answer, Packet, Question } from 'dns-packet';
 import makeMdns from 'multicast-dns';
 import { MicroError } from '../../errors/micro-error.js';
@@ -54,7 +54,7 @@ const echo = (q: Question): Question => ({
 export class MdnsRegistry implements Registry {
   readonly name = 'mdns';
   readonly options: ResolvedMdnsOptions;
-  private readonly logger = new Logger('MdnsRegistry');
+  private readonly logger = loggerFor('MdnsRegistry');
   private readonly local = new Map<string, LocalNode>();
   private readonly timers = new Map<string, NodeJS.Timeout>();
   private readonly collectors = new Set<Collector>();

@@ -2,10 +2,11 @@
  * Options of one client call (go-micro's CallOptions): module defaults, then per-client, then
  * per-call values, merged by `mergeCallOptions`.
  */
+import type { Codec } from '../codec/codec.js';
 import type { MetadataInit } from '../metadata/metadata.js';
 import type { Node } from '../registry/registry.js';
-import type { Filter, Strategy } from '../selector/selector.js';
-import type { Header, Message } from '../transport/transport.js';
+import type { Filter, Selector, Strategy } from '../selector/selector.js';
+import type { Header, Message, Transport } from '../transport/transport.js';
 import type { BreakerOptions } from './circuit-breaker.js';
 import type { Fallback } from './fallback.js';
 
@@ -115,4 +116,15 @@ export function mergeCallOptions(
   return layers.reduce<ClientCallOptions>((merged, layer) => layerCallOptions(merged, layer), {
     ...DEFAULT_CALL_OPTIONS,
   });
+}
+
+/** What the client's call and stream paths are built on (the module's resolved options fit it). */
+export interface CallerOptions {
+  /** Codecs by Content-Type; the first is the default. */
+  codecs: Codec[];
+  /** The module's transport; nodes announcing another kind get one made from it (transport-choice.ts). */
+  transport: Transport;
+  selector: Selector;
+  /** Defaults for every call. */
+  client: Partial<ClientCallOptions>;
 }

@@ -7,7 +7,7 @@
  */
 import { HEADER } from '../metadata/headers.js';
 import type { MetadataInit } from '../metadata/metadata.js';
-import { currentCallContext } from '../../nest/server/call-scope.js';
+import { currentServedCall } from './call-scope.js';
 import type { Header } from '../transport/transport.js';
 
 /**
@@ -31,7 +31,7 @@ export function requestHeader(
   metadata?: MetadataInit,
 ): Header {
   const header: Header = {};
-  const served = currentCallContext()?.getMetadata();
+  const served = currentServedCall()?.getMetadata();
   if (served && served.size > 0) {
     for (const [k, v] of served.entries()) if (!HOP_ONLY.has(k)) header[k] = v;
   }

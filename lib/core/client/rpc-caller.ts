@@ -12,10 +12,9 @@ import { Codecs } from '../codec/codecs.js';
 import { MicroError } from '../errors/micro-error.js';
 import { isShed } from '../errors/overload.js';
 import { HEADER, MAX_TIMEOUT_MS, msToTimeoutHeader, timerDelay } from '../metadata/headers.js';
-import type { ResolvedOptions } from '../../nest/options.js';
 import type { Node } from '../registry/registry.js';
 import type { Next } from '../selector/selector.js';
-import { currentCallContext, enableCallScope } from '../../nest/server/call-scope.js';
+import { currentServedCall, enableCallScope } from './call-scope.js';
 import type { Header, Message } from '../transport/transport.js';
 import {
   mergeCallOptions,
@@ -23,6 +22,7 @@ import {
   type AttemptRequest,
   type AttemptWrapper,
   type CallFn,
+  type CallerOptions,
   type ClientCallOptions,
 } from './call-options.js';
 import { Admission, type Guarded } from './admission.js';
@@ -47,7 +47,7 @@ export class RpcCaller {
   private lastIn?: Partial<ClientCallOptions>;
   private lastOut?: ClientCallOptions;
 
-  constructor(private readonly options: ResolvedOptions) {
+  constructor(private readonly options: CallerOptions) {
     this.codecs = new Codecs(options.codecs);
     this.transports = new TransportChoice(options.transport);
   }
@@ -168,7 +168,7 @@ export class RpcCaller {
 
   private deadline(timeout: number, service: string, endpoint: string): number {
     const own = Date.now() + timeout;
-    const inherited = currentCallContext()?.getDeadline();
+    const inherited = currentServedCall()?.getDeadline();
     if (inherited === undefined || inherited >= own) return own;
     if (inherited <= Date.now()) throw budgetSpent(service, endpoint, timeout, true);
     return inherited;

@@ -21,15 +21,14 @@ import { randomUUID } from 'node:crypto';
 import type { Codec } from '../codec/codec.js';
 import { MicroError } from '../errors/micro-error.js';
 import { HEADER, msToTimeoutHeader, timerDelay } from '../metadata/headers.js';
-import type { ResolvedOptions } from '../../nest/options.js';
 import { FRAMEWORK, FRAMEWORK_KEY, type Node } from '../registry/registry.js';
-import { currentCallContext, enableCallScope } from '../../nest/server/call-scope.js';
+import { currentServedCall, enableCallScope } from './call-scope.js';
 import { MicroStream, type StreamHandle, type StreamSink } from '../streaming/micro-stream.js';
 import { Outbound, type Source } from '../streaming/outbound.js';
 import { canPause, classify, DEFAULT_MAX_BUFFERED } from '../streaming/stream-wire.js';
 import type { Header, Message, Socket } from '../transport/transport.js';
 import { Admission } from './admission.js';
-import type { ClientCallOptions } from './call-options.js';
+import type { CallerOptions, ClientCallOptions } from './call-options.js';
 import type { RpcCaller } from './rpc-caller.js';
 import { requestHeader } from './request-header.js';
 
@@ -54,7 +53,7 @@ export const DEFAULT_END_GRACE = 1_000;
 const callers = new WeakMap<RpcCaller, StreamCaller>();
 
 /** The stream path sharing `caller`'s codecs (one per module, like the call path). */
-export function streamCallerFor(caller: RpcCaller, options: ResolvedOptions): StreamCaller {
+export function streamCallerFor(caller: RpcCaller, options: CallerOptions): StreamCaller {
   let streams = callers.get(caller);
   if (!streams) callers.set(caller, (streams = new StreamCaller(options, caller)));
   return streams;
@@ -64,7 +63,7 @@ export class StreamCaller {
   private sequence = 0;
 
   constructor(
-    private readonly options: ResolvedOptions,
+    private readonly options: CallerOptions,
     private readonly caller: RpcCaller,
   ) {}
 
@@ -145,7 +144,8 @@ class StreamCall<T> implements StreamHandle {
 
   start(): void {
     let timeout = this.o.timeout;
-    const inherited = currentCallContext()?.remaining();
+    const deadline = currentServedCall()?.getDeadline();
+    const inherited = deadline === undefined ? undefined : deadline - Date.now();
     if (inherited !== undefined) timeout = Math.min(timeout ?? Infinity, inherited);
     // a spent deadline fails before admission, as a unary call's does: the dependency was not asked
     if (timeout !== undefined && timeout <= 0) return this.fail(this.expired(timeout));

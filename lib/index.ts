@@ -10,6 +10,7 @@ export {
   createTransport,
 } from './core/plugins.js';
 export * from './core/errors/index.js';
+export { toMicroError } from './nest/errors.js';
 export * from './core/metadata/index.js';
 export * from './nest/decorators/index.js';
 export { MicroServer } from './nest/server/micro.server.js';

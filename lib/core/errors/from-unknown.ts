@@ -1,44 +1,27 @@
 /**
- * Turns whatever a handler, a Nest layer or a transport threw into a MicroError, keeping codes:
- * MicroError as is, Nest HttpException by its status, RpcException by its payload, plain Error → 500.
+ * Turns whatever a handler or a transport threw into a MicroError, keeping codes: MicroError as
+ * is, anything shaped like one ({id, code, detail, status}) rebuilt, plain Error or text → 500.
+ * The Nest layer adds Nest's exceptions on top (lib/nest/errors.ts).
  */
-import { HttpException } from '@nestjs/common';
-import { RpcException } from '@nestjs/microservices';
 import { MicroError } from './micro-error.js';
-
-/** Messages Nest's RPC layer produces itself, mapped back to the code they mean. */
-const NEST_RPC_MESSAGES: Record<string, number> = { 'Forbidden resource': 403 };
 
 export function toMicroError(error: unknown, id: string): MicroError {
   if (error instanceof MicroError) return error;
-  if (error instanceof HttpException) {
-    return new MicroError(id, httpExceptionDetail(error), error.getStatus());
-  }
-  if (error instanceof RpcException) {
-    const payload = error.getError();
-    if (typeof payload === 'string') return new MicroError(id, payload, NEST_RPC_MESSAGES[payload] ?? 500);
-    const rebuilt = MicroError.fromObject(payload);
-    if (rebuilt) return rebuilt.id ? rebuilt : withId(rebuilt, id);
-    return new MicroError(id, objectDetail(payload), 500);
-  }
   if (error instanceof Error) return new MicroError(id, error.message, 500);
   if (typeof error === 'string') return new MicroError(id, error, 500);
-  const rebuilt = MicroError.fromObject(error);
+  return fromPayload(error, id);
+}
+
+/** An error payload (an object, or text): rebuilt when shaped like a MicroError, else a 500. */
+export function fromPayload(payload: unknown, id: string, code = 500): MicroError {
+  if (typeof payload === 'string') return new MicroError(id, payload, code);
+  const rebuilt = MicroError.fromObject(payload);
   if (rebuilt) return rebuilt.id ? rebuilt : withId(rebuilt, id);
-  return new MicroError(id, objectDetail(error), 500);
+  return new MicroError(id, objectDetail(payload), code);
 }
 
 function withId(error: MicroError, id: string): MicroError {
   return new MicroError(id, error.detail, error.code, error.status, error.retryable);
-}
-
-function httpExceptionDetail(error: HttpException): string {
-  const response = error.getResponse();
-  if (typeof response === 'string') return response;
-  const message = (response as { message?: unknown }).message;
-  if (Array.isArray(message)) return message.join('; ');
-  if (typeof message === 'string') return message;
-  return error.message;
 }
 
 function objectDetail(value: unknown): string {

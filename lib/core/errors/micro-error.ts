@@ -1,9 +1,8 @@
 /**
- * MicroError: go-micro's error model ({id, code, detail, status}) as a typed exception.
- * It extends Nest's RpcException so Nest's exception layer passes it through intact, and it
- * serialises to exactly the JSON go-micro writes in the `Micro-Error` header.
+ * MicroError: go-micro's error model ({id, code, detail, status}) as a typed exception, a plain
+ * Error subclass that serialises to exactly the JSON go-micro writes in the `Micro-Error` header.
+ * The Nest layer maps it to and from Nest's exceptions (lib/nest/errors.ts).
  */
-import { RpcException } from '@nestjs/microservices';
 
 export interface MicroErrorJson {
   id: string;
@@ -34,7 +33,7 @@ export function statusText(code: number): string {
   return STATUS_TEXT[code] ?? (code >= 500 ? 'Internal Server Error' : 'Error');
 }
 
-export class MicroError extends RpcException {
+export class MicroError extends Error {
   readonly id: string;
   readonly code: number;
   readonly detail: string;
@@ -42,11 +41,8 @@ export class MicroError extends RpcException {
   readonly retryable: boolean;
 
   constructor(id: string, detail: string, code: number, status = statusText(code), retryable = false) {
-    const json: MicroErrorJson = { id, code, detail, status };
-    if (retryable) json.retryable = true;
-    super(json);
+    super(detail);
     this.name = 'MicroError';
-    this.message = detail;
     this.id = id;
     this.code = code;
     this.detail = detail;

@@ -10,7 +10,7 @@ import type { MessageHandler } from '@nestjs/microservices';
 import { isObservable, lastValueFrom } from 'rxjs';
 import type { BrokerEvent } from '../../core/broker/broker.js';
 import { microExtras } from '../decorators/handler-meta.js';
-import { toMicroError } from '../../core/errors/from-unknown.js';
+import { toMicroError } from '../errors.js';
 import { HEADER } from '../../core/metadata/headers.js';
 import { runInCallScope } from './call-scope.js';
 import type { DispatcherHost } from './rpc-dispatcher.js';

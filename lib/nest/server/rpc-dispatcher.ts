@@ -10,7 +10,7 @@ import type { MessageHandler } from '@nestjs/microservices';
 import type { Codec } from '../../core/codec/codec.js';
 import type { Codecs } from '../../core/codec/codecs.js';
 import { microExtras, type HandlerExtras } from '../decorators/handler-meta.js';
-import { toMicroError } from '../../core/errors/from-unknown.js';
+import { toMicroError } from '../errors.js';
 import { MicroError } from '../../core/errors/micro-error.js';
 import { HEADER, ROUTING_HEADERS, timeoutHeaderToMs } from '../../core/metadata/headers.js';
 import { Metadata } from '../../core/metadata/metadata.js';

@@ -17,7 +17,7 @@ import type { MessageHandler } from '@nestjs/microservices';
 import { concatMap, from, isObservable, Observable, of, Subject, type Subscription } from 'rxjs';
 import type { Codec } from '../../core/codec/codec.js';
 import { microExtras, type HandlerExtras } from '../decorators/handler-meta.js';
-import { toMicroError } from '../../core/errors/from-unknown.js';
+import { toMicroError } from '../errors.js';
 import { MicroError } from '../../core/errors/micro-error.js';
 import { HEADER, timeoutHeaderToMs } from '../../core/metadata/headers.js';
 import { isAsyncIterable, Outbound, type Source } from '../../core/streaming/outbound.js';

@@ -3,7 +3,6 @@ export * from './registry.js';
 export * from './memory.registry.js';
 export * from './cache.registry.js';
 export * from './encoding.js';
-export * from './endpoint-values.js';
 export * from './watch-diff.js';
 export * from './address.js';
 export * from './mdns/index.js';

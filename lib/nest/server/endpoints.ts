@@ -5,7 +5,7 @@
  */
 import type { MessageHandler } from '@nestjs/microservices';
 import { microExtras, type HandlerExtras } from '../decorators/handler-meta.js';
-import { valueFromType } from '../../core/registry/endpoint-values.js';
+import { valueFromType } from './endpoint-values.js';
 import type { Endpoint, Value } from '../../core/registry/registry.js';
 
 export type ValueOf = (type: Function | undefined) => Value | undefined;

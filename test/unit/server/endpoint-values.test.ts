@@ -4,7 +4,7 @@ import 'reflect-metadata';
 import { Expose, Type } from 'class-transformer';
 import { IsBoolean, IsInt, IsOptional, IsString, ValidateNested } from 'class-validator';
 import { describe, expect, it } from 'vitest';
-import { valueFromType } from '../../../lib/core/registry/endpoint-values.js';
+import { valueFromType } from '../../../lib/nest/server/endpoint-values.js';
 
 class Level3 {
   @IsString() deepest!: string;

@@ -7,7 +7,7 @@
  */
 import { createRequire } from 'node:module';
 import { getMetadataStorage } from 'class-validator';
-import type { Value } from './registry.js';
+import type { Value } from '../../core/registry/registry.js';
 
 const MAX_DEPTH = 3;
 

@@ -2,7 +2,7 @@ import 'reflect-metadata';
 import { Controller, Module } from '@nestjs/common';
 import { Test } from '@nestjs/testing';
 import { Payload } from '@nestjs/microservices';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import {
   Handler,
   MemoryBroker,
@@ -118,10 +118,12 @@ describe('health and graceful drain', () => {
     expect(a.get(MicroServer).ready).toBe(false);
     await new Promise((r) => setTimeout(r, 100)); // past the propagation delay: A is draining
     const addressB = b.get(MicroServer).address!;
-    // A refuses with a retryable error; the client retries on B.
+    // A refuses with a retryable error; the client retries on B (the call starts at A: random 0).
+    const random = vi.spyOn(Math, 'random').mockReturnValue(0);
     expect(await client.call('slow', 'Slow.Now', {}, { address: [addressA, addressB], retries: 1 })).toBe(
       'now',
     );
+    random.mockRestore();
     SlowController.release.shift()!();
     expect(await inflight).toEqual({ tag: 'first', pid: 'done' });
     await closing;

@@ -14,7 +14,7 @@ import { isShed } from '../errors/overload.js';
 import { HEADER, MAX_TIMEOUT_MS, msToTimeoutHeader, timerDelay } from '../metadata/headers.js';
 import type { Node } from '../registry/registry.js';
 import type { Next } from '../selector/selector.js';
-import { currentServedCall, enableCallScope } from './call-scope.js';
+import { enableCallScope } from './call-scope.js';
 import type { Header, Message } from '../transport/transport.js';
 import {
   mergeCallOptions,
@@ -27,6 +27,8 @@ import {
 } from './call-options.js';
 import { Admission, type Guarded } from './admission.js';
 import { Bulkheads } from './bulkhead.js';
+import { callDeadline } from './deadline.js';
+import { fixedAddresses } from './fixed-address.js';
 import { CircuitBreakers } from './circuit-breaker.js';
 import { withFallback } from './fallback.js';
 import { requestHeader } from './request-header.js';
@@ -106,7 +108,7 @@ export class RpcCaller {
    */
   private execute(service: string, endpoint: string, data: unknown, o: ClientCallOptions): Promise<unknown> {
     return new Promise((resolve, reject) => {
-      const deadline = this.deadline(o.timeout, service, endpoint);
+      const deadline = callDeadline(o.timeout, describeCall(service, endpoint));
       const codec = this.codecs.get(o.contentType);
       const id = nextId();
       const header = requestHeader(service, endpoint, id, codec.contentType, o.metadata);
@@ -126,7 +128,7 @@ export class RpcCaller {
         };
       }
       const attempts = new Attempts(this, service, endpoint, header, body, codec, o, deadline, ok, fail);
-      if (o.address) return attempts.start(addressNext(o.address));
+      if (o.address) return attempts.start(fixedAddresses(o.address));
       this.options.selector
         .select(service, { filters: o.filters, strategy: o.strategy })
         .then((next) => attempts.start(next), fail);
@@ -164,14 +166,6 @@ export class RpcCaller {
         (reply) => done(null, reply),
         (error: unknown) => done(error ?? new Error('attempt failed')),
       );
-  }
-
-  private deadline(timeout: number, service: string, endpoint: string): number {
-    const own = Date.now() + timeout;
-    const inherited = currentServedCall()?.getDeadline();
-    if (inherited === undefined || inherited >= own) return own;
-    if (inherited <= Date.now()) throw budgetSpent(service, endpoint, timeout, true);
-    return inherited;
   }
 
   mark(service: string, node: Node, error: MicroError | null, started: number): void {
@@ -285,20 +279,12 @@ export function isRetryable(error: MicroError, idempotent: boolean): boolean {
   return idempotent && (error.code === 408 || error.code === 503);
 }
 
-function budgetSpent(service: string, endpoint: string, timeout: number, inherited = false): MicroError {
-  const why = inherited ? "the caller's deadline has passed" : `no reply within ${timeout}ms`;
+function budgetSpent(service: string, endpoint: string, timeout: number): MicroError {
   return MicroError.timeout(
     CLIENT_ID,
-    `call to ${service}.${endpoint.split('.').pop()} (${endpoint}) timed out: ${why}`,
+    `${describeCall(service, endpoint)} timed out: no reply within ${timeout}ms`,
   );
 }
 
-/** go-micro's client.WithAddress: fixed addresses instead of discovery, tried in rotation. */
-function addressNext(address: string | string[]): Next {
-  const list = Array.isArray(address) ? address : [address];
-  let i = 0;
-  return () => {
-    const addr = list[i++ % list.length]!;
-    return { id: addr, address: addr, metadata: {} };
-  };
-}
+const describeCall = (service: string, endpoint: string): string =>
+  `call to ${service}.${endpoint.split('.').pop()} (${endpoint})`;

@@ -22,7 +22,9 @@ import type { Codec } from '../codec/codec.js';
 import { MicroError } from '../errors/micro-error.js';
 import { HEADER, msToTimeoutHeader, timerDelay } from '../metadata/headers.js';
 import { FRAMEWORK, FRAMEWORK_KEY, type Node } from '../registry/registry.js';
-import { currentServedCall, enableCallScope } from './call-scope.js';
+import { enableCallScope } from './call-scope.js';
+import { callDeadline } from './deadline.js';
+import { fixedAddresses } from './fixed-address.js';
 import { MicroStream, type StreamHandle, type StreamSink } from '../streaming/micro-stream.js';
 import { Outbound, type Source } from '../streaming/outbound.js';
 import { canPause, classify, DEFAULT_MAX_BUFFERED } from '../streaming/stream-wire.js';
@@ -104,11 +106,7 @@ export class StreamCaller {
 
   /** @internal */
   async select(service: string, o: StreamCallOptions): Promise<Node> {
-    if (o.address) {
-      const list = Array.isArray(o.address) ? o.address : [o.address];
-      const address = list[Math.floor(Math.random() * list.length)]!;
-      return { id: address, address, metadata: {} };
-    }
+    if (o.address) return fixedAddresses(o.address)();
     const next = await this.options.selector.select(service, { filters: o.filters, strategy: o.strategy });
     return next();
   }
@@ -143,11 +141,14 @@ class StreamCall<T> implements StreamHandle {
   ) {}
 
   start(): void {
-    let timeout = this.o.timeout;
-    const deadline = currentServedCall()?.getDeadline();
-    const inherited = deadline === undefined ? undefined : deadline - Date.now();
-    if (inherited !== undefined) timeout = Math.min(timeout ?? Infinity, inherited);
     // a spent deadline fails before admission, as a unary call's does: the dependency was not asked
+    let deadline: number | undefined;
+    try {
+      deadline = callDeadline(this.o.timeout, `stream ${this.service}.${this.endpoint}`);
+    } catch (error) {
+      return this.fail(error);
+    }
+    const timeout = deadline === undefined ? undefined : deadline - Date.now();
     if (timeout !== undefined && timeout <= 0) return this.fail(this.expired(timeout));
     const admission = this.owner.admit(this.service, this.endpoint, this.o);
     if (admission instanceof MicroError) {

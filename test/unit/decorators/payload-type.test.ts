@@ -10,7 +10,9 @@ import { Subscriber } from '../../../lib/nest/decorators/subscriber.decorator.js
 class HelloRequest {
   name!: string;
 }
-class Context {}
+class Context {
+  service!: string;
+}
 
 class GreeterController {
   @Handler()

@@ -10,7 +10,8 @@
  * `CircuitBreakerPolicy.execute` would. Time is `Date.now()` (fake timers move it in tests).
  */
 import { EventEmitter } from 'node:events';
-import { CircuitState, ConsecutiveBreaker, CountBreaker, SamplingBreaker, type IBreaker } from 'cockatiel';
+import type { CircuitState, IBreaker } from 'cockatiel';
+import { cockatiel } from '../drivers.js';
 import { MicroError } from '../errors/micro-error.js';
 
 export const BREAKER_ID = 'go.micro.client.breaker';
@@ -80,6 +81,8 @@ export class CircuitBreaker {
   private readonly halfOpenAfter: number;
   private readonly probes: number;
   private readonly isFailure: (error: unknown) => boolean;
+  /** cockatiel's state names, as its policies are told them. */
+  private readonly circuit = cockatiel().CircuitState;
 
   constructor(
     readonly name: string,
@@ -117,15 +120,15 @@ export class CircuitBreaker {
     const failed = error !== null && error !== undefined && this.isFailure(error);
     if (probe) {
       this.probing--;
-      if (failed) return this.open(error, CircuitState.HalfOpen);
+      if (failed) return this.open(error, this.circuit.HalfOpen);
       if (++this.passed >= this.probes) {
-        this.policy.success(CircuitState.HalfOpen);
+        this.policy.success(this.circuit.HalfOpen);
         this.change('close');
       }
     } else if (!failed) {
-      this.policy.success(CircuitState.Closed);
-    } else if (this.policy.failure(CircuitState.Closed)) {
-      this.open(error, CircuitState.Closed);
+      this.policy.success(this.circuit.Closed);
+    } else if (this.policy.failure(this.circuit.Closed)) {
+      this.open(error, this.circuit.Closed);
     }
   }
 
@@ -135,7 +138,7 @@ export class CircuitBreaker {
   }
 
   private open(error: unknown, from: CircuitState): void {
-    if (from === CircuitState.HalfOpen) this.policy.failure(CircuitState.HalfOpen);
+    if (from === this.circuit.HalfOpen) this.policy.failure(this.circuit.HalfOpen);
     this.lastFailure = error;
     this.openedAt = Date.now();
     this.change('open', error);
@@ -209,6 +212,7 @@ export class CircuitBreakers extends EventEmitter<BreakerEvents> {
 
 function policyOf(o: BreakerOptions): IBreaker {
   if (o.policy) return o.policy();
+  const { ConsecutiveBreaker, CountBreaker, SamplingBreaker } = cockatiel();
   if (o.sampling) return new SamplingBreaker(o.sampling);
   if (o.count) return new CountBreaker(o.count);
   return new ConsecutiveBreaker(o.consecutive ?? 5);

@@ -4,7 +4,8 @@
  * Field names become lowerCamelCase (protobuf's JSON names) unless `keepCase` is set.
  * Failures are InternalServerError (500) MicroErrors: they are the service's configuration.
  */
-import protobuf from 'protobufjs';
+import type protobuf from 'protobufjs';
+import { protobufjs } from '../drivers.js';
 import { MicroError } from '../errors/micro-error.js';
 import { CODEC_ERROR_ID, reason } from './codec-errors.js';
 
@@ -19,7 +20,7 @@ export async function loadProto(
   options: LoadProtoOptions = {},
 ): Promise<protobuf.Root> {
   try {
-    return await new protobuf.Root().load(path, { keepCase: options.keepCase ?? false });
+    return await new (protobufjs().Root)().load(path, { keepCase: options.keepCase ?? false });
   } catch (error) {
     throw loadError(path, error);
   }
@@ -28,7 +29,7 @@ export async function loadProto(
 /** `loadProto` for module initialisation code that cannot await. */
 export function loadProtoSync(path: string | string[], options: LoadProtoOptions = {}): protobuf.Root {
   try {
-    return new protobuf.Root().loadSync(path, { keepCase: options.keepCase ?? false });
+    return new (protobufjs().Root)().loadSync(path, { keepCase: options.keepCase ?? false });
   } catch (error) {
     throw loadError(path, error);
   }
@@ -37,7 +38,7 @@ export function loadProtoSync(path: string | string[], options: LoadProtoOptions
 /** Parses .proto source text, e.g. embedded in code. */
 export function parseProto(source: string, options: LoadProtoOptions = {}): protobuf.Root {
   try {
-    return protobuf.parse(source, { keepCase: options.keepCase ?? false }).root;
+    return protobufjs().parse(source, { keepCase: options.keepCase ?? false }).root;
   } catch (error) {
     throw MicroError.internalServerError(CODEC_ERROR_ID, `cannot parse .proto source: ${reason(error)}`);
   }

@@ -6,10 +6,12 @@
  * Call ids travel as `fixed64 seq`; like go-micro (strconv.ParseInt, then uint64), an id that is not
  * a decimal int64 is sent as 0, and a negative one wraps to its two's complement.
  */
-import protobuf from 'protobufjs';
+import type protobuf from 'protobufjs';
+import { protobufjs } from '../drivers.js';
 import { decodeError, reason } from './codec-errors.js';
 
-const ROOT = protobuf.Root.fromJSON({
+/** envelope.proto as protobufjs JSON. */
+const ENVELOPE_PROTO = {
   nested: {
     protorpc: {
       nested: {
@@ -26,9 +28,16 @@ const ROOT = protobuf.Root.fromJSON({
       },
     },
   },
-});
-const REQUEST = ROOT.lookupType('protorpc.Request');
-const RESPONSE = ROOT.lookupType('protorpc.Response');
+};
+
+/** The envelope's message types, built on first use (protobufjs loads only for proto-rpc). */
+let types: { request: protobuf.Type; response: protobuf.Type } | undefined;
+const envelopeType = (kind: 'request' | 'response'): protobuf.Type => (types ??= envelopeTypes())[kind];
+
+function envelopeTypes(): { request: protobuf.Type; response: protobuf.Type } {
+  const root = protobufjs().Root.fromJSON(ENVELOPE_PROTO);
+  return { request: root.lookupType('protorpc.Request'), response: root.lookupType('protorpc.Response') };
+}
 
 export interface Envelope {
   serviceMethod: string;
@@ -55,12 +64,12 @@ export function encodeEnvelope(kind: 'request' | 'response', envelope: Partial<E
   if (seq !== 0n)
     fields.seq = { low: Number(seq & 0xffffffffn) | 0, high: Number(seq >> 32n) | 0, unsigned: true };
   if (kind === 'response' && envelope.error) fields.error = envelope.error;
-  const type = kind === 'request' ? REQUEST : RESPONSE;
+  const type = envelopeType(kind);
   return Buffer.from(type.encode(fields).finish());
 }
 
 export function decodeEnvelope(codec: string, kind: 'request' | 'response', data: Buffer): Envelope {
-  const type = kind === 'request' ? REQUEST : RESPONSE;
+  const type = envelopeType(kind);
   let message: { service_method?: string; seq?: unknown; error?: string };
   try {
     message = type.decode(data) as typeof message;

@@ -6,7 +6,7 @@
  * `[]Elem` and, as in go-micro, not expanded; nesting stops at depth 3.
  */
 import { createRequire } from 'node:module';
-import { getMetadataStorage } from 'class-validator';
+import { validationMetadata } from '../validation/libraries.js';
 import type { Value } from '../../core/registry/registry.js';
 
 const MAX_DEPTH = 3;
@@ -44,17 +44,21 @@ interface TransformerStorage {
   getExposedMetadatas(target: Function): Array<{ propertyName?: string }>;
 }
 
-/** class-transformer's singleton storage (the one its decorators write to), when installed. */
-const transformerStorage: TransformerStorage | undefined = (() => {
-  try {
-    const required = createRequire(import.meta.url)('class-transformer/cjs/storage.js') as {
-      defaultMetadataStorage?: TransformerStorage;
-    };
-    return required.defaultMetadataStorage;
-  } catch {
-    return undefined;
-  }
-})();
+/** class-transformer's singleton storage (the one its decorators write to), when installed; loaded on first use. */
+let transformer: { storage?: TransformerStorage } | undefined;
+function transformerStorage(): TransformerStorage | undefined {
+  transformer ??= (() => {
+    try {
+      const required = createRequire(import.meta.url)('class-transformer/cjs/storage.js') as {
+        defaultMetadataStorage?: TransformerStorage;
+      };
+      return { storage: required.defaultMetadataStorage };
+    } catch {
+      return {};
+    }
+  })();
+  return transformer.storage;
+}
 
 function typeName(type: Function | undefined): string | undefined {
   if (!type) return undefined;
@@ -75,21 +79,21 @@ function isDto(type: unknown): type is Function {
 function propertyNames(type: Function): string[] {
   const names = new Set<string>();
   try {
-    for (const m of getMetadataStorage().getTargetValidationMetadatas(type, '', true, false))
+    for (const m of validationMetadata()?.getTargetValidationMetadatas(type, '', true, false) ?? [])
       if (m.propertyName) names.add(m.propertyName);
   } catch {
     /* no class-validator metadata */
   }
-  for (const m of transformerStorage?.getExposedMetadatas(type) ?? [])
+  for (const m of transformerStorage()?.getExposedMetadatas(type) ?? [])
     if (m.propertyName) names.add(m.propertyName);
   return [...names];
 }
 
 function validatorsOf(type: Function, property: string): Array<{ name?: string; each: boolean }> {
   try {
-    return getMetadataStorage()
-      .getTargetValidationMetadatas(type, '', true, false)
-      .filter((m) => m.propertyName === property);
+    return (validationMetadata()?.getTargetValidationMetadatas(type, '', true, false) ?? []).filter(
+      (m) => m.propertyName === property,
+    );
   } catch {
     return [];
   }
@@ -98,7 +102,7 @@ function validatorsOf(type: Function, property: string): Array<{ name?: string; 
 /** The element class of an array property, from @Type(() => Elem). */
 function elementType(owner: Function, property: string): Function | undefined {
   try {
-    return transformerStorage?.findTypeMetadata(owner, property)?.typeFunction?.();
+    return transformerStorage()?.findTypeMetadata(owner, property)?.typeFunction?.();
   } catch {
     return undefined;
   }

@@ -7,8 +7,7 @@
  * Hostile input is harmless: `__proto__`/`constructor`/`prototype` keys are dropped before any
  * instance is built, and nesting deeper than `maxDepth` is a 400, not a stack overflow.
  */
-import { plainToInstance } from 'class-transformer';
-import { getMetadataStorage, validate } from 'class-validator';
+import { classTransformer, classValidator, validationMetadata } from './libraries.js';
 import { MicroError } from '../../core/errors/micro-error.js';
 import { sanitize, TooDeepError } from './sanitize.js';
 import { describeViolations, flatten, type Violation } from './violations.js';
@@ -40,7 +39,8 @@ export class PayloadValidationError extends MicroError {
 /** True for classes with class-validator metadata (own or inherited). */
 export function isValidatedClass(metatype: unknown, groups?: string[]): metatype is new () => object {
   if (typeof metatype !== 'function') return false;
-  return getMetadataStorage().getTargetValidationMetadatas(metatype, '', true, false, groups).length > 0;
+  const rules = validationMetadata()?.getTargetValidationMetadatas(metatype, '', true, false, groups);
+  return (rules?.length ?? 0) > 0;
 }
 
 /**
@@ -65,7 +65,7 @@ export async function validatePayload<T = unknown>(
   let instance: object;
   try {
     const clean = sanitize(plain, options.maxDepth ?? 64);
-    instance = plainToInstance(metatype, clean as object) as object;
+    instance = classTransformer().plainToInstance(metatype, clean as object) as object;
   } catch (error) {
     const why = error instanceof TooDeepError ? error.message : `cannot read it: ${(error as Error).message}`;
     throw MicroError.badRequest(id, `${typeName} validation failed: ${why}`);
@@ -81,7 +81,7 @@ async function checked(
 ): Promise<object> {
   let errors;
   try {
-    errors = await validate(instance, {
+    errors = await classValidator().validate(instance, {
       whitelist: options.whitelist === true || options.forbidUnknown === true,
       forbidNonWhitelisted: options.forbidUnknown === true,
       forbidUnknownValues: true,

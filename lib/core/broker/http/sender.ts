@@ -10,7 +10,8 @@
  * sends them.
  */
 import type { ConnectionOptions } from 'node:tls';
-import { Pool } from 'undici';
+import type { Pool } from 'undici';
+import { undici } from '../../drivers.js';
 import { MicroError } from '../../errors/micro-error.js';
 import type { Node } from '../../registry/registry.js';
 import { joinAddress, splitAddress } from '../../transport/transport.js';
@@ -134,7 +135,7 @@ export class Sender {
     if (!target) {
       const { host, port } = splitAddress(node.address);
       const origin = `${secure ? 'https' : 'http'}://${joinAddress(host || '127.0.0.1', port)}`;
-      const pool = new Pool(origin, {
+      const pool = new (undici().Pool)(origin, {
         connections: POOL_SIZE,
         keepAliveTimeout: IDLE_MS,
         keepAliveMaxTimeout: IDLE_MS,

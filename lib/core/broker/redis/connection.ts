@@ -6,7 +6,8 @@
  * ioredis writes each command to the socket on its own (a system call each, the largest cost of a
  * publish in CPU profiles), so the commands issued within one turn are held and sent as one write.
  */
-import { Redis, type RedisOptions } from 'ioredis';
+import type { Redis, RedisOptions } from 'ioredis';
+import { ioredis } from '../../drivers.js';
 import { MicroError } from '../../errors/micro-error.js';
 import type { ResolvedRedisOptions } from './options.js';
 
@@ -35,7 +36,7 @@ export function createConnection(options: ResolvedRedisOptions, role: Connection
   if (options.username !== undefined) redisOptions.username = options.username;
   if (options.password !== undefined) redisOptions.password = options.password;
   if (options.tls) redisOptions.tls = options.tls === true ? {} : options.tls;
-  const connection = new Redis(options.url, redisOptions);
+  const connection = new (ioredis().Redis)(options.url, redisOptions);
   // Connection errors surface through commands and status; the event only needs a listener.
   connection.on('error', () => {});
   return connection;

@@ -3,7 +3,8 @@
  * host/port or URL (or MICRO_REGISTRY_ADDRESS's "host:port"), ACL token, TLS and datacenter.
  */
 import { Agent as HttpsAgent } from 'node:https';
-import Consul from 'consul';
+import type Consul from 'consul';
+import { consul } from '../../drivers.js';
 import { MicroError } from '../../errors/micro-error.js';
 
 export interface ConsulTlsOptions {
@@ -96,5 +97,5 @@ export function createConsulClient(options: ConsulRegistryOptions, resolved: Res
   if (resolved.datacenter) defaults.dc = resolved.datacenter;
   // `baseUrl` and `timeout` are papi client options the consul typings do not list.
   const clientOptions = { baseUrl: resolved.baseUrl, timeout: resolved.timeout, defaults, agent };
-  return new Consul(clientOptions as ConstructorParameters<typeof Consul>[0]);
+  return new (consul())(clientOptions as ConstructorParameters<typeof Consul>[0]);
 }

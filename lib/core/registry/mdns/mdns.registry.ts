@@ -14,7 +14,8 @@ import { createSocket, type RemoteInfo, type Socket } from 'node:dgram';
 import { networkInterfaces } from 'node:os';
 import { loggerFor } from '../../logger.js';
 import type { Answer, Packet, Question } from 'dns-packet';
-import makeMdns from 'multicast-dns';
+import type makeMdns from 'multicast-dns';
+import { multicastDns } from '../../drivers.js';
 import { MicroError } from '../../errors/micro-error.js';
 import type { RegisterOptions, Registry, Service, WatchEvent, WatchOptions, Watcher } from '../registry.js';
 import {
@@ -207,7 +208,7 @@ export class MdnsRegistry implements Registry {
     mainSocket.once('listening', () => {
       if (iface) mainSocket.setMulticastInterface(iface);
     });
-    const main = makeMdns({
+    const main = multicastDns()({
       socket: mainSocket,
       port,
       ip,
@@ -237,7 +238,7 @@ export class MdnsRegistry implements Registry {
     if (iface) socket.setMulticastInterface(iface);
     socket.setMulticastTTL(255);
     socket.setMulticastLoopback(true);
-    const querier = makeMdns({ socket, port: 0, multicast: false, bind: false });
+    const querier = multicastDns()({ socket, port: 0, multicast: false, bind: false });
     querier.on('warning', (e: Error) => this.warn(e));
     querier.on('response', (packet: Packet, rinfo: RemoteInfo) => this.onResponse(packet, rinfo));
     this.querier = querier;

@@ -3,7 +3,7 @@
  * nest-micro service and the other way round, unary calls and streams (go-micro's `Micro-Stream`
  * framing, a connection per stream; see http.accept.ts).
  */
-import { Pool } from 'undici';
+import type { Pool } from 'undici';
 import type { AddressInfo, Socket } from 'node:net';
 import type {
   Acceptor,
@@ -14,6 +14,7 @@ import type {
   Transport,
   TransportClient,
 } from '../transport.js';
+import { undici } from '../../drivers.js';
 import { joinAddress, listenOn, splitAddress } from '../transport.js';
 import { HttpTransportClient } from './http.client.js';
 import { createHttpAcceptor } from './http.accept.js';
@@ -70,7 +71,7 @@ export class HttpTransport implements Transport {
     let entry = this.clients.get(address);
     if (!entry) {
       const { host, port } = splitAddress(address);
-      const pool = new Pool(`http://${joinAddress(host || '127.0.0.1', port)}`, {
+      const pool = new (undici().Pool)(`http://${joinAddress(host || '127.0.0.1', port)}`, {
         connections: this.options.poolSize ?? 100,
         keepAliveTimeout: this.options.poolTTL ?? 60_000,
         keepAliveMaxTimeout: this.options.poolTTL ?? 60_000,

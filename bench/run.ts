@@ -3,8 +3,9 @@
  * free port, its server process (waits for READY), then its client process, which runs the
  * closed-loop load at each concurrency (warm-up, measured window) and prints RESULT lines; both
  * processes are stopped by pid before the next peer starts. Then the micro-benchmarks (selector +
- * codec per call, select() over 1,000 × 10). Prints the tables (median and min–max over the rounds)
- * and the goals, and writes everything to bench/results/bench-<time>.json.
+ * codec per call, select() over 1,000 × 10) and the start-up time and idle memory of a small
+ * service (bench/startup.bench.ts, 5 rounds; `--no-startup` skips it). Prints the tables (median
+ * and min–max over the rounds) and the goals, and writes everything to bench/results/bench-<time>.json.
  *
  *   npm run bench -- --warmup 2 --duration 10 --rounds 3 --levels 1,16,128 --peers nest-micro-tcp,nest-tcp
  * Environment: BENCH_WARMUP, BENCH_DURATION (s), BENCH_ROUNDS, BENCH_LEVELS, BENCH_PEERS.
@@ -16,6 +17,7 @@ import { fileURLToPath } from 'node:url';
 import { Command } from 'commander';
 import type { LevelResult } from './load.js';
 import type { MicroResult } from './micro.bench.js';
+import { startupReport, type StartupResult } from './startup.bench.js';
 import { sampleCpu } from './cpu.js';
 import { GO_ENV, PEERS, type Peer } from './peers.js';
 import { freePort, runNode, startServer, type Target } from './processes.js';
@@ -30,6 +32,7 @@ const program = new Command()
   .option('--levels <list>', 'concurrency levels', env.BENCH_LEVELS ?? '1,16,128')
   .option('--peers <list>', `peers (${PEERS.map((p) => p.id).join(',')})`, env.BENCH_PEERS ?? '')
   .option('--no-micro', 'skip the micro-benchmarks')
+  .option('--no-startup', 'skip the start-up and idle memory of a small service')
   .option('--cpu-prof <peer>', 'profile this peer (server and client)')
   .option('--out <file>', 'JSON output file');
 program.parse();
@@ -40,6 +43,7 @@ const o = program.opts<{
   levels: string;
   peers: string;
   micro: boolean;
+  startup: boolean;
   cpuProf?: string;
   out?: string;
 }>();
@@ -146,6 +150,12 @@ if (o.micro) {
   const line = out.split('\n').find((l) => l.startsWith('RESULT '));
   if (line) micro = JSON.parse(line.slice(7)) as MicroResult;
 }
+let startup: StartupResult | undefined;
+if (o.startup) {
+  const out = await runNode(`${root}bench/startup.bench.ts`, {}, [], 600_000, ['--json', '--rounds', '5']);
+  const line = out.split('\n').find((l) => l.startsWith('RESULT '));
+  if (line) startup = JSON.parse(line.slice(7)) as StartupResult;
+}
 
 const summary = summarize(results);
 const labels = Object.fromEntries(PEERS.map((p) => [p.id, p.label]));
@@ -166,6 +176,12 @@ if (micro) {
     `| ${f(micro.selectorCodecJson)} | ${f(micro.selectorCodecProtobuf)} | ${f(micro.selectOnly)} | ${f(micro.codecJson)} | ${f(micro.select1000x10)} |`,
   );
 }
+if (startup) {
+  console.log(
+    `\nStart-up and idle memory of a small service, median over ${startup.rounds} starts (min–max):\n`,
+  );
+  console.log(startupReport(startup));
+}
 console.log('\nGoals (ratios of medians in this run):\n');
 console.log(goalsTable(goals));
 if (failures.length) console.log(`\n${failures.length} failed runs:`, failures);
@@ -183,6 +199,7 @@ writeFileSync(
       options: { warmupMs, durationMs, rounds, levels, peers: peers.map((p) => p.id) },
       summary,
       micro,
+      startup,
       goals,
       failures,
       rounds: results,

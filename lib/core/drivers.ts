@@ -10,15 +10,34 @@ import { createRequire } from 'node:module';
 
 const require = createRequire(import.meta.url);
 
-/** A loader of package `id` that requires it on its first call and hands the same module after. */
-export function onFirstUse<T>(id: string): () => T {
+/**
+ * A loader of package `id` that requires it on its first call and hands the same module after; a
+ * package that is not installed is an error naming it and what needs it.
+ */
+export function onFirstUse<T>(id: string, neededBy: string): () => T {
   let loaded: T | undefined;
-  return () => (loaded ??= require(id) as T);
+  return () => (loaded ??= load<T>(id, neededBy));
 }
 
-export const undici = onFirstUse<typeof import('undici')>('undici');
-export const ioredis = onFirstUse<typeof import('ioredis')>('ioredis');
-export const consul = onFirstUse<typeof import('consul')>('consul');
-export const multicastDns = onFirstUse<typeof import('multicast-dns')>('multicast-dns');
-export const protobufjs = onFirstUse<typeof import('protobufjs')>('protobufjs');
-export const cockatiel = onFirstUse<typeof import('cockatiel')>('cockatiel');
+function load<T>(id: string, neededBy: string): T {
+  try {
+    return require(id) as T;
+  } catch (error) {
+    const missing =
+      (error as { code?: string }).code === 'MODULE_NOT_FOUND' && String(error).includes(`'${id}'`);
+    if (!missing) throw error;
+    throw new Error(`nest-micro: ${neededBy} needs the "${id}" package; install it: npm install ${id}`, {
+      cause: error,
+    });
+  }
+}
+
+export const undici = onFirstUse<typeof import('undici')>('undici', 'the HTTP transport and broker');
+export const ioredis = onFirstUse<typeof import('ioredis')>('ioredis', 'the Redis broker');
+export const consul = onFirstUse<typeof import('consul')>('consul', 'the Consul registry');
+export const multicastDns = onFirstUse<typeof import('multicast-dns')>('multicast-dns', 'the mDNS registry');
+export const protobufjs = onFirstUse<typeof import('protobufjs')>(
+  'protobufjs',
+  'protobuf (.proto loading, proto-rpc)',
+);
+export const cockatiel = onFirstUse<typeof import('cockatiel')>('cockatiel', 'the circuit breaker');

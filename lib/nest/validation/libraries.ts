@@ -5,8 +5,14 @@
 import type { MetadataStorage } from 'class-validator';
 import { onFirstUse } from '../../core/drivers.js';
 
-export const classValidator = onFirstUse<typeof import('class-validator')>('class-validator');
-export const classTransformer = onFirstUse<typeof import('class-transformer')>('class-transformer');
+export const classValidator = onFirstUse<typeof import('class-validator')>(
+  'class-validator',
+  'payload validation',
+);
+export const classTransformer = onFirstUse<typeof import('class-transformer')>(
+  'class-transformer',
+  'payload validation',
+);
 
 /**
  * class-validator's metadata storage, or undefined while no class-validator decorator has run: its

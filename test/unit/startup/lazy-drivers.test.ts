@@ -30,4 +30,12 @@ describe('lazy drivers', () => {
     expect(typeof undici().Pool).toBe('function');
     expect(loadedDrivers()).toEqual(['undici']);
   });
+
+  it('a driver that is not installed is an error naming the package and what needs it', async () => {
+    const { onFirstUse } = await import('../../../lib/core/drivers.js');
+    const missing = onFirstUse('nest-micro-absent-driver', 'the test broker');
+    expect(missing).toThrow(
+      'nest-micro: the test broker needs the "nest-micro-absent-driver" package; install it: npm install nest-micro-absent-driver',
+    );
+  });
 });

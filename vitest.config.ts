@@ -1,6 +1,9 @@
+import { defaultServerConditions } from 'vite';
 import { defineConfig } from 'vitest/config';
 
 export default defineConfig({
+  // 'nest-micro' and its subpaths (as the sample imports them) resolve to the sources, as in tsconfig
+  ssr: { resolve: { conditions: ['nest-micro-source', ...defaultServerConditions] } },
   test: {
     include: ['test/**/*.test.ts'],
     testTimeout: 30_000,

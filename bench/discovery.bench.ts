@@ -5,7 +5,9 @@
  * Run: `node --import ./scripts/register-ts.mjs bench/discovery.bench.ts` (TTL 5 s, interval 1 s).
  */
 import 'reflect-metadata';
-import { createRegistry, MicroClient, resolveOptions, type Registry } from '../lib/index.js';
+import { createRegistry, type Registry } from '../lib/core/registry/index.js';
+import { MicroClient } from '../lib/index.js';
+import { resolveOptions } from '../lib/nest/options.js';
 import { consulBinary, startConsul, type ConsulAgent } from '../test/support/consul.js';
 import { startProcess } from '../test/support/processes.js';
 

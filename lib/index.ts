@@ -1,38 +1,37 @@
-/** nest-micro's public API. */
-export * from './nest/micro.module.js';
-export { MICRO_OPTIONS } from './nest/micro.constants.js';
-export * from './nest/options.js';
+/**
+ * nest-micro's package root: the Nest API (MicroModule and its options, the decorators, MicroServer,
+ * MicroClient, MicroContext, MicroExceptionFilter, health, the Function runner) and the handful of
+ * names every user needs (MicroError, Metadata, the client's call options, MicroStream). Each core
+ * abstraction has its own entry point: nest-micro/registry, /selector, /transport, /broker, /codec,
+ * /errors, /metadata, /client, /testing and /terminus.
+ */
 export {
-  createBroker,
-  createCodecs,
-  createRegistry,
-  createSelector,
-  createTransport,
-} from './core/plugins.js';
-export * from './core/errors/index.js';
-export { toMicroError } from './nest/errors.js';
-export * from './core/metadata/index.js';
+  MicroModule,
+  type MicroClientAsyncRegistration,
+  type MicroClientRegistration,
+  type MicroModuleAsyncOptions,
+} from './nest/micro.module.js';
+export { MICRO_OPTIONS } from './nest/micro.constants.js';
+export type { Hook, LifecycleHooks, MicroOptions, ResolvedOptions } from './nest/options.js';
 export * from './nest/decorators/index.js';
 export { MicroServer } from './nest/server/micro.server.js';
-export { MicroContext } from './nest/server/micro-context.js';
+export { MicroContext, type MicroContextInit } from './nest/server/micro-context.js';
 export { MicroExceptionFilter } from './nest/server/micro-exception.filter.js';
 export { currentCallContext, enableCallScope } from './nest/server/call-scope.js';
 export type { LimitOptions, RateLimit } from './nest/server/limits.js';
 export { MicroClient, type PublishCallOptions, type ServicePattern } from './nest/client/micro.client.js';
-export * from './core/client/call-options.js';
-export * from './core/client/circuit-breaker.js';
-export { BULKHEAD_ID } from './core/client/bulkhead.js';
-export { fallbackApplies, type Fallback } from './core/client/fallback.js';
-export * from './core/registry/index.js';
-export * from './core/selector/index.js';
-export * from './core/transport/transport.js';
-export { HttpTransport, type HttpTransportOptions } from './core/transport/http/http.transport.js';
-export { TcpTransport, type TcpTransportOptions } from './core/transport/tcp/tcp.transport.js';
-export * from './core/broker/index.js';
-export * from './core/codec/index.js';
+export type { ClientCallOptions } from './core/client/call-options.js';
+export type { StreamCallOptions } from './core/client/stream-caller.js';
+export {
+  MicroStream,
+  type StreamHandle,
+  type StreamSink,
+  type StreamStarter,
+} from './core/streaming/micro-stream.js';
+export type { Source as StreamSource } from './core/streaming/outbound.js';
+export { MicroError, type MicroErrorJson } from './core/errors/micro-error.js';
+export { toMicroError } from './nest/errors.js';
+export { Metadata, type MetadataInit } from './core/metadata/metadata.js';
 export * from './nest/validation/index.js';
 export { runFunction } from './nest/function/micro.function.js';
 export { MicroHealth, type MicroHealthReport } from './nest/health/micro.health.js';
-export { MicroStream, type StreamSink, type StreamHandle } from './core/streaming/micro-stream.js';
-export type { StreamCallOptions } from './core/client/stream-caller.js';
-export type { Source as StreamSource } from './core/streaming/outbound.js';

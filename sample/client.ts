@@ -7,7 +7,7 @@ import 'reflect-metadata';
 import { parseArgs } from 'node:util';
 import { Module } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
-import { MicroClient, MicroError, MicroModule } from '../lib/index.js';
+import { MicroClient, MicroError, MicroModule } from 'nest-micro';
 import { sampleRegistry } from './greeter.module.js';
 
 const { values } = parseArgs({

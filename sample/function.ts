@@ -4,7 +4,7 @@
  */
 import 'reflect-metadata';
 import { Module } from '@nestjs/common';
-import { MicroModule, runFunction } from '../lib/index.js';
+import { MicroModule, runFunction } from 'nest-micro';
 import { GreeterController } from './greeter.controller.js';
 import { sampleRegistry } from './greeter.module.js';
 

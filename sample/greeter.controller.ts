@@ -7,7 +7,8 @@ import { fileURLToPath } from 'node:url';
 import { Controller, Logger } from '@nestjs/common';
 import { Ctx, Payload } from '@nestjs/microservices';
 import { map, type Observable } from 'rxjs';
-import { Handler, loadProtoSync, MicroContext, protoType, Subscriber } from '../lib/index.js';
+import { Handler, MicroContext, Subscriber } from 'nest-micro';
+import { loadProtoSync, protoType } from 'nest-micro/codec';
 
 const proto = loadProtoSync(fileURLToPath(new URL('./proto/greeter.proto', import.meta.url)));
 /** greeter.Request / greeter.Response, for callers in application/protobuf or application/proto-rpc. */

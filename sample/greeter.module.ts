@@ -4,7 +4,8 @@
  * the registry line (the default is mDNS on the system's multicast interface).
  */
 import { Module } from '@nestjs/common';
-import { createRegistry, MicroModule } from '../lib/index.js';
+import { createRegistry } from 'nest-micro/registry';
+import { MicroModule } from 'nest-micro';
 import { GreeterController } from './greeter.controller.js';
 
 export const sampleRegistry = (): ReturnType<typeof createRegistry> =>

@@ -5,7 +5,7 @@
  */
 import 'reflect-metadata';
 import { NestFactory } from '@nestjs/core';
-import { MicroServer } from '../lib/index.js';
+import { MicroServer } from 'nest-micro';
 import { GreeterModule } from './greeter.module.js';
 
 const app = await NestFactory.createMicroservice(GreeterModule, MicroServer.fromModule());

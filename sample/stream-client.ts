@@ -8,7 +8,7 @@ import { parseArgs } from 'node:util';
 import { Module } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { from } from 'rxjs';
-import { MicroClient, MicroError, MicroModule } from '../lib/index.js';
+import { MicroClient, MicroError, MicroModule } from 'nest-micro';
 import { sampleRegistry } from './greeter.module.js';
 
 const { values } = parseArgs({

@@ -58,6 +58,10 @@ async function compiled(source, path) {
 }
 
 export async function resolve(specifier, context, nextResolve) {
+  // the package's own entry points ('nest-micro', 'nest-micro/registry'…) resolve to their sources
+  if (specifier === 'nest-micro' || specifier.startsWith('nest-micro/')) {
+    return nextResolve(specifier, { ...context, conditions: ['nest-micro-source', ...context.conditions] });
+  }
   if (
     specifier.endsWith('.js') &&
     (specifier.startsWith('.') || specifier.startsWith('/') || specifier.startsWith('file:')) &&

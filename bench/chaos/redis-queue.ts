@@ -9,7 +9,9 @@
 import 'reflect-metadata';
 import { Module } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
-import { createBroker, MemoryRegistry, MicroClient, MicroModule } from '../../lib/index.js';
+import { createBroker } from '../../lib/core/broker/index.js';
+import { MemoryRegistry } from '../../lib/core/registry/index.js';
+import { MicroClient, MicroModule } from '../../lib/index.js';
 import { startMember, type Member } from '../../test/integration/broker/harness.js';
 import { waitFor } from '../../test/support/processes.js';
 import { startRedis } from '../../test/support/redis.js';

@@ -21,17 +21,15 @@ import { Controller, Module } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { Payload } from '@nestjs/microservices';
 import { firstValueFrom, type Observable } from 'rxjs';
+import { Handler, MicroModule, MicroServer } from '../../lib/index.js';
 import {
-  Handler,
   HttpTransport,
-  MemoryBroker,
-  MemoryRegistry,
-  MicroModule,
-  MicroServer,
   TcpTransport,
   type HttpTimeouts,
   type Transport,
-} from '../../lib/index.js';
+} from '../../lib/core/transport/index.js';
+import { MemoryBroker } from '../../lib/core/broker/index.js';
+import { MemoryRegistry } from '../../lib/core/registry/index.js';
 
 const { values: args } = parseArgs({
   options: {

@@ -7,7 +7,10 @@
 import 'reflect-metadata';
 import { Module } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
-import { createBroker, createRegistry, createTransport, MicroClient, MicroModule } from '../../lib/index.js';
+import { createBroker } from '../../lib/core/broker/index.js';
+import { createRegistry } from '../../lib/core/registry/index.js';
+import { createTransport } from '../../lib/core/transport/index.js';
+import { MicroClient, MicroModule } from '../../lib/index.js';
 import { isHello, REQUEST, runClient, untilAnswered } from '../load.js';
 import { GreeterProto } from './greeter.proto.js';
 

@@ -3,14 +3,9 @@ import { execFileSync } from 'node:child_process';
 import { Module, type INestApplicationContext, type INestMicroservice } from '@nestjs/common';
 import { Test } from '@nestjs/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import {
-  createRegistry,
-  MemoryBroker,
-  MicroClient,
-  MicroModule,
-  MicroServer,
-  type Registry,
-} from '../../lib/index.js';
+import { createRegistry, type Registry } from '../../lib/core/registry/index.js';
+import { MemoryBroker } from '../../lib/core/broker/index.js';
+import { MicroClient, MicroModule, MicroServer } from '../../lib/index.js';
 import { consulAvailability, consulBinary, startConsul, type ConsulAgent } from '../support/consul.js';
 import { waitFor } from '../support/processes.js';
 import { GreeterController } from './greeter.fixture.js';

@@ -1,6 +1,8 @@
 import 'reflect-metadata';
 import { afterAll, describe, expect, it } from 'vitest';
-import { createRegistry, MicroClient, resolveOptions, type Registry } from '../../lib/index.js';
+import { createRegistry, type Registry } from '../../lib/core/registry/index.js';
+import { MicroClient } from '../../lib/index.js';
+import { resolveOptions } from '../../lib/nest/options.js';
 import { startProcess, waitFor } from '../support/processes.js';
 
 const registry: Registry = createRegistry('mdns', '127.0.0.1');

@@ -13,15 +13,10 @@ import type { Observable } from 'rxjs';
 import { Test } from '@nestjs/testing';
 import type { INestMicroservice } from '@nestjs/common';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import {
-  createTransport,
-  Handler,
-  MemoryBroker,
-  MemoryRegistry,
-  MicroError,
-  MicroModule,
-  MicroServer,
-} from '../../lib/index.js';
+import { createTransport } from '../../lib/core/transport/index.js';
+import { Handler, MicroError, MicroModule, MicroServer } from '../../lib/index.js';
+import { MemoryBroker } from '../../lib/core/broker/index.js';
+import { MemoryRegistry } from '../../lib/core/registry/index.js';
 
 @Controller()
 class WireController {

@@ -3,7 +3,9 @@ import { Module } from '@nestjs/common';
 import { TerminusModule } from '@nestjs/terminus';
 import { Test } from '@nestjs/testing';
 import { describe, expect, it } from 'vitest';
-import { MemoryBroker, MemoryRegistry, MicroHealth, MicroModule, MicroServer } from '../../lib/index.js';
+import { MemoryBroker } from '../../lib/core/broker/index.js';
+import { MemoryRegistry } from '../../lib/core/registry/index.js';
+import { MicroHealth, MicroModule, MicroServer } from '../../lib/index.js';
 import { MicroHealthIndicator } from '../../lib/nest/health/terminus.indicator.js';
 import { GreeterController } from './greeter.fixture.js';
 

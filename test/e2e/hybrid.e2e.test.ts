@@ -2,7 +2,9 @@ import 'reflect-metadata';
 import { Controller, Get, Inject, Injectable, Module, type INestApplication } from '@nestjs/common';
 import { Test } from '@nestjs/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { MemoryRegistry, MicroClient, MicroModule, MicroServer, resolveOptions } from '../../lib/index.js';
+import { MemoryRegistry } from '../../lib/core/registry/index.js';
+import { MicroClient, MicroModule, MicroServer } from '../../lib/index.js';
+import { resolveOptions } from '../../lib/nest/options.js';
 import { GreeterController } from './greeter.fixture.js';
 
 const registry = new MemoryRegistry();

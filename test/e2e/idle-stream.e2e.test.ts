@@ -9,16 +9,10 @@ import { Controller, Module } from '@nestjs/common';
 import { Payload } from '@nestjs/microservices';
 import { firstValueFrom, interval, lastValueFrom, map, NEVER, take, toArray, type Observable } from 'rxjs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import {
-  Handler,
-  HttpTransport,
-  MemoryBroker,
-  MemoryRegistry,
-  MicroClient,
-  MicroError,
-  MicroModule,
-  TcpTransport,
-} from '../../lib/index.js';
+import { Handler, MicroClient, MicroError, MicroModule } from '../../lib/index.js';
+import { HttpTransport, TcpTransport } from '../../lib/core/transport/index.js';
+import { MemoryBroker } from '../../lib/core/broker/index.js';
+import { MemoryRegistry } from '../../lib/core/registry/index.js';
 import { closePair, startPair, type AppPair } from '../support/apps.js';
 
 const IDLE = 150;

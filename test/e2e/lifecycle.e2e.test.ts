@@ -3,15 +3,9 @@ import { Controller, Module } from '@nestjs/common';
 import { Test } from '@nestjs/testing';
 import { Payload } from '@nestjs/microservices';
 import { describe, expect, it, vi } from 'vitest';
-import {
-  Handler,
-  MemoryBroker,
-  MemoryRegistry,
-  MicroClient,
-  MicroModule,
-  MicroServer,
-  type MicroOptions,
-} from '../../lib/index.js';
+import { Handler, MicroClient, MicroModule, MicroServer, type MicroOptions } from '../../lib/index.js';
+import { MemoryBroker } from '../../lib/core/broker/index.js';
+import { MemoryRegistry } from '../../lib/core/registry/index.js';
 
 @Controller()
 class SlowController {

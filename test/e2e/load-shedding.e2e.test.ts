@@ -11,18 +11,12 @@ import { Payload } from '@nestjs/microservices';
 import { Test } from '@nestjs/testing';
 import { firstValueFrom, from, lastValueFrom, ReplaySubject, toArray, type Observable } from 'rxjs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import {
-  createTransport,
-  Handler,
-  isShed,
-  MemoryBroker,
-  MemoryRegistry,
-  MicroClient,
-  MicroError,
-  MicroModule,
-  MicroServer,
-  type AttemptWrapper,
-} from '../../lib/index.js';
+import { createTransport } from '../../lib/core/transport/index.js';
+import { Handler, MicroClient, MicroError, MicroModule, MicroServer } from '../../lib/index.js';
+import { isShed } from '../../lib/core/errors/index.js';
+import { MemoryBroker } from '../../lib/core/broker/index.js';
+import { MemoryRegistry } from '../../lib/core/registry/index.js';
+import { type AttemptWrapper } from '../../lib/core/client/index.js';
 import { waitFor } from '../support/processes.js';
 
 let release: () => void = () => undefined;

@@ -1,13 +1,8 @@
 import 'reflect-metadata';
 import { afterAll, describe, expect, it } from 'vitest';
-import {
-  createRegistry,
-  MdnsRegistry,
-  MicroClient,
-  MicroError,
-  resolveOptions,
-  type Registry,
-} from '../../lib/index.js';
+import { createRegistry, MdnsRegistry, type Registry } from '../../lib/core/registry/index.js';
+import { MicroClient, MicroError } from '../../lib/index.js';
+import { resolveOptions } from '../../lib/nest/options.js';
 import { startProcess, waitFor, type Started } from '../support/processes.js';
 
 const fixture = 'test/integration/client/fixtures/greeter-node.ts';

@@ -8,15 +8,10 @@ import { Module } from '@nestjs/common';
 import { Test } from '@nestjs/testing';
 import { firstValueFrom } from 'rxjs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import {
-  MemoryBroker,
-  MemoryRegistry,
-  MicroClient,
-  MicroError,
-  MicroModule,
-  MicroServer,
-  createTransport,
-} from '../../lib/index.js';
+import { MemoryBroker } from '../../lib/core/broker/index.js';
+import { MemoryRegistry } from '../../lib/core/registry/index.js';
+import { MicroClient, MicroError, MicroModule, MicroServer } from '../../lib/index.js';
+import { createTransport } from '../../lib/core/transport/index.js';
 import { closePair, startPair, type AppPair } from '../support/apps.js';
 import { waitFor } from '../support/processes.js';
 import { GreeterController, received, RequireUserGuard, ShoutInterceptor } from './greeter.fixture.js';

@@ -3,15 +3,9 @@ import { Controller, Module } from '@nestjs/common';
 import { Ctx, Payload } from '@nestjs/microservices';
 import { Test } from '@nestjs/testing';
 import { describe, expect, it } from 'vitest';
-import {
-  MemoryBroker,
-  MemoryRegistry,
-  MicroClient,
-  MicroContext,
-  MicroModule,
-  MicroServer,
-  Subscriber,
-} from '../../lib/index.js';
+import { MemoryBroker } from '../../lib/core/broker/index.js';
+import { MemoryRegistry } from '../../lib/core/registry/index.js';
+import { MicroClient, MicroContext, MicroModule, MicroServer, Subscriber } from '../../lib/index.js';
 import { waitFor } from '../support/processes.js';
 
 const attempts: Array<number | undefined> = [];

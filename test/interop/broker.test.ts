@@ -13,8 +13,8 @@ import { Controller, Module, type INestMicroservice } from '@nestjs/common';
 import { Ctx, Payload } from '@nestjs/microservices';
 import { Test } from '@nestjs/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createRegistry } from '../../lib/core/registry/index.js';
 import {
-  createRegistry,
   MICRO_OPTIONS,
   MicroClient,
   MicroContext,

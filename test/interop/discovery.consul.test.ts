@@ -8,14 +8,9 @@ import 'reflect-metadata';
 import { Module, type INestApplicationContext } from '@nestjs/common';
 import { Test } from '@nestjs/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import {
-  createRegistry,
-  MemoryBroker,
-  MicroClient,
-  MicroModule,
-  type Registry,
-  type WatchEvent,
-} from '../../lib/index.js';
+import { createRegistry, type Registry, type WatchEvent } from '../../lib/core/registry/index.js';
+import { MemoryBroker } from '../../lib/core/broker/index.js';
+import { MicroClient, MicroModule } from '../../lib/index.js';
 import { consulAvailability, startConsul, type ConsulAgent } from '../support/consul.js';
 import { waitFor } from '../support/processes.js';
 import {

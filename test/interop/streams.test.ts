@@ -23,10 +23,9 @@ import { Payload } from '@nestjs/microservices';
 import { Test } from '@nestjs/testing';
 import { concat, from, NEVER, Observable, of, type Observable as Obs } from 'rxjs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createRegistry } from '../../lib/core/registry/index.js';
 import {
-  createRegistry,
   Handler,
-  MemoryBroker,
   MicroClient,
   MicroError,
   MicroModule,
@@ -34,6 +33,7 @@ import {
   type StreamCallOptions,
   type StreamSource,
 } from '../../lib/index.js';
+import { MemoryBroker } from '../../lib/core/broker/index.js';
 import { consulAvailability, startConsul, type ConsulAgent } from '../support/consul.js';
 import { waitFor } from '../support/processes.js';
 import {

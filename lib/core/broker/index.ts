@@ -1,11 +1,22 @@
-/** Brokers: the interface and its implementations (memory, go-micro's HTTP broker, Redis). */
-export * from './broker.js';
+/**
+ * nest-micro/broker: pub/sub. The Broker interface (go-micro's broker package), the memory broker,
+ * go-micro's HTTP broker, the Redis broker, and `createBroker` by name (MICRO_BROKER).
+ */
+export type {
+  Broker,
+  BrokerEvent,
+  BrokerHandler,
+  BrokerMessage,
+  PublishOptions,
+  SubscribeOptions,
+  Subscription,
+} from './broker.js';
 export { MemoryBroker, type MemoryBrokerOptions } from './memory.broker.js';
 export {
-  BROADCAST_VERSION,
   HTTP_BROKER_SERVICE,
   HttpBroker,
   type HttpBrokerOptions,
   type HttpBrokerStats,
 } from './http.broker.js';
 export { RedisBroker, type RedisBrokerOptions, type RedisBrokerStats } from './redis.broker.js';
+export { createBroker } from '../plugins.js';

@@ -1,3 +1,3 @@
-/** Per-call metadata and the mucp header vocabulary. */
-export * from './metadata.js';
-export * from './headers.js';
+/** nest-micro/metadata: per-call metadata, and the mucp header names (go-micro's Micro-* headers). */
+export { Metadata, type MetadataInit } from './metadata.js';
+export { HEADER } from './headers.js';

@@ -1,9 +1,22 @@
-/** Discovery: the Registry interface and its implementations (memory, mDNS, Consul), the cache and helpers. */
-export * from './registry.js';
-export * from './memory.registry.js';
-export * from './cache.registry.js';
-export * from './encoding.js';
-export * from './watch-diff.js';
-export * from './address.js';
+/**
+ * nest-micro/registry: discovery. The Registry interface and its records (go-micro's registry
+ * package), the memory, mDNS and Consul registries, the watch-fed cache that fronts network
+ * registries, and `createRegistry` by name (MICRO_REGISTRY).
+ */
+export type {
+  Endpoint,
+  Node,
+  RegisterOptions,
+  Registry,
+  Service,
+  Value,
+  WatchAction,
+  WatchEvent,
+  Watcher,
+  WatchOptions,
+} from './registry.js';
+export { MemoryRegistry } from './memory.registry.js';
+export { CacheRegistry, type CacheLogger, type CacheRegistryOptions } from './cache.registry.js';
 export * from './mdns/index.js';
 export * from './consul/index.js';
+export { createRegistry } from '../plugins.js';

@@ -84,7 +84,7 @@ export interface Listener {
   close(graceMs?: number): Promise<void>;
 }
 
-export interface CallOptions {
+export interface TransportCallOptions {
   /** Milliseconds before the call fails with a Timeout (408) MicroError. */
   timeout: number;
 }
@@ -98,7 +98,7 @@ export interface TransportClient {
   readonly address: string;
   call(
     request: Message,
-    options: CallOptions,
+    options: TransportCallOptions,
     callback: (error: MicroError | null, reply?: Message) => void,
   ): void;
   /** Opens a stream; `first` carries the routing headers. */

@@ -1,4 +1,4 @@
-/** The decorators users put on controller methods. */
-export * from './handler.decorator.js';
-export * from './subscriber.decorator.js';
-export { MICRO_TRANSPORT, defaultEndpointName, type HandlerExtras } from './handler-meta.js';
+/** The decorators users put on controller methods, and the Nest transport id they register on. */
+export { Handler, type HandlerOptions } from './handler.decorator.js';
+export { Subscriber, type SubscriberOptions } from './subscriber.decorator.js';
+export { MICRO_TRANSPORT } from './handler-meta.js';

@@ -1,8 +1,3 @@
 /** Payload validation with class-validator/class-transformer, run by the server before a handler. */
-export {
-  isValidatedClass,
-  PayloadValidationError,
-  validatePayload,
-  type ValidatePayloadOptions,
-} from './validate-payload.js';
+export { PayloadValidationError, type ValidatePayloadOptions } from './validate-payload.js';
 export type { Violation } from './violations.js';

@@ -8,17 +8,11 @@ import 'reflect-metadata';
 import { request } from 'node:http';
 import { Module } from '@nestjs/common';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import {
-  createTransport,
-  defaultCodecs,
-  JsonCodec,
-  MemoryBroker,
-  MemoryRegistry,
-  MicroClient,
-  MicroError,
-  MicroModule,
-  type Codec,
-} from '../../../lib/index.js';
+import { createTransport } from '../../../lib/core/transport/index.js';
+import { defaultCodecs, JsonCodec, type Codec } from '../../../lib/core/codec/index.js';
+import { MemoryBroker } from '../../../lib/core/broker/index.js';
+import { MemoryRegistry } from '../../../lib/core/registry/index.js';
+import { MicroClient, MicroError, MicroModule } from '../../../lib/index.js';
 import { GreeterController, GreeterProto } from '../../../sample/greeter.controller.js';
 import { CodecController } from './codec.fixture.js';
 import { closePair, startPair, type AppPair } from '../../support/apps.js';

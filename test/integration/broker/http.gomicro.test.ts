@@ -15,15 +15,9 @@ import { Test } from '@nestjs/testing';
 import { afterEach, describe, expect, it } from 'vitest';
 import { HTTP_BROKER_SERVICE, HttpBroker } from '../../../lib/core/broker/http.broker.js';
 import { encodeEnvelope } from '../../../lib/core/broker/http/envelope.js';
-import {
-  MemoryRegistry,
-  MicroClient,
-  MicroContext,
-  MicroModule,
-  MicroServer,
-  resolveOptions,
-  Subscriber,
-} from '../../../lib/index.js';
+import { MemoryRegistry } from '../../../lib/core/registry/index.js';
+import { MicroClient, MicroContext, MicroModule, MicroServer, Subscriber } from '../../../lib/index.js';
+import { resolveOptions } from '../../../lib/nest/options.js';
 import { waitFor } from '../../support/processes.js';
 import { registerSubscriberNode } from './harness.js';
 

@@ -2,19 +2,17 @@ import 'reflect-metadata';
 import { Controller, Module, type INestMicroservice } from '@nestjs/common';
 import { Test } from '@nestjs/testing';
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
+import { BREAKER_ID, BULKHEAD_ID, type AttemptWrapper } from '../../../lib/core/client/index.js';
 import {
-  BREAKER_ID,
-  BULKHEAD_ID,
   Handler,
-  MemoryBroker,
-  MemoryRegistry,
   MicroClient,
   MicroError,
   MicroModule,
   MicroServer,
-  type AttemptWrapper,
   type ClientCallOptions,
 } from '../../../lib/index.js';
+import { MemoryBroker } from '../../../lib/core/broker/index.js';
+import { MemoryRegistry } from '../../../lib/core/registry/index.js';
 
 const registry = new MemoryRegistry();
 /** Calls the service handled: a refused call must never add to it. */

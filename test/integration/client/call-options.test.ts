@@ -6,14 +6,14 @@ import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { waitFor } from '../../support/processes.js';
 import {
   Handler,
-  MemoryBroker,
-  MemoryRegistry,
   MicroClient,
   MicroContext,
   MicroError,
   MicroModule,
   MicroServer,
 } from '../../../lib/index.js';
+import { MemoryBroker } from '../../../lib/core/broker/index.js';
+import { MemoryRegistry } from '../../../lib/core/registry/index.js';
 
 const registry = new MemoryRegistry();
 const broker = new MemoryBroker();

@@ -1,13 +1,10 @@
 import 'reflect-metadata';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import {
-  createTransport,
-  MemoryRegistry,
-  MicroClient,
-  MicroError,
-  resolveOptions,
-  type AttemptWrapper,
-} from '../../../lib/index.js';
+import { createTransport } from '../../../lib/core/transport/index.js';
+import { MemoryRegistry } from '../../../lib/core/registry/index.js';
+import { MicroClient, MicroError } from '../../../lib/index.js';
+import { resolveOptions } from '../../../lib/nest/options.js';
+import { type AttemptWrapper } from '../../../lib/core/client/index.js';
 import { freePort } from '../../support/ports.js';
 import { startProcess, waitFor, type Started } from '../../support/processes.js';
 

@@ -12,16 +12,10 @@ import { Ctx, Payload } from '@nestjs/microservices';
 import { Test } from '@nestjs/testing';
 import { delay, lastValueFrom, map, of, concatMap, toArray, type Observable } from 'rxjs';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
-import {
-  createTransport,
-  Handler,
-  MemoryBroker,
-  MemoryRegistry,
-  MicroClient,
-  MicroContext,
-  MicroModule,
-  MicroServer,
-} from '../../../lib/index.js';
+import { createTransport } from '../../../lib/core/transport/index.js';
+import { Handler, MicroClient, MicroContext, MicroModule, MicroServer } from '../../../lib/index.js';
+import { MemoryBroker } from '../../../lib/core/broker/index.js';
+import { MemoryRegistry } from '../../../lib/core/registry/index.js';
 import { MAX_TIMEOUT_MS } from '../../../lib/core/metadata/headers.js';
 import type { Transport } from '../../../lib/core/transport/transport.js';
 

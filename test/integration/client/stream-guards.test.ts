@@ -13,19 +13,18 @@ import { Payload } from '@nestjs/microservices';
 import { Test } from '@nestjs/testing';
 import { lastValueFrom, NEVER, Observable, of, ReplaySubject, throwError, toArray } from 'rxjs';
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
+import { BREAKER_ID, BULKHEAD_ID } from '../../../lib/core/client/index.js';
+import { createTransport } from '../../../lib/core/transport/index.js';
 import {
-  BREAKER_ID,
-  BULKHEAD_ID,
-  createTransport,
   Handler,
-  MemoryBroker,
-  MemoryRegistry,
   MicroClient,
   MicroError,
   MicroModule,
   MicroServer,
   type ClientCallOptions,
 } from '../../../lib/index.js';
+import { MemoryBroker } from '../../../lib/core/broker/index.js';
+import { MemoryRegistry } from '../../../lib/core/registry/index.js';
 import type { RpcCaller } from '../../../lib/core/client/rpc-caller.js';
 
 /** Streams the service was asked to open: a refused stream must never add to it. */

@@ -2,7 +2,8 @@
  * Pub/sub e2e on the HTTP broker (the default): subscriber apps found by mDNS on 127.0.0.1. A
  * failed delivery is retried from the publisher's retry inbox and given up after `maxAttempts`.
  */
-import { createRegistry, HTTP_BROKER_SERVICE, HttpBroker } from '../../../lib/index.js';
+import { createRegistry } from '../../../lib/core/registry/index.js';
+import { HTTP_BROKER_SERVICE, HttpBroker } from '../../../lib/core/broker/index.js';
 import { pubsubSuite } from './pubsub.suite.js';
 
 pubsubSuite(async () => {

@@ -8,14 +8,9 @@ import 'reflect-metadata';
 import { Module, type INestApplicationContext } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { afterAll, describe, expect, it } from 'vitest';
-import {
-  MemoryBroker,
-  MemoryRegistry,
-  MicroClient,
-  MicroError,
-  MicroModule,
-  RedisBroker,
-} from '../../../lib/index.js';
+import { MemoryBroker, RedisBroker } from '../../../lib/core/broker/index.js';
+import { MemoryRegistry } from '../../../lib/core/registry/index.js';
+import { MicroClient, MicroError, MicroModule } from '../../../lib/index.js';
 import { waitFor } from '../../support/processes.js';
 import { redisRequirement, startRedis, type RedisServer } from '../../support/redis.js';
 

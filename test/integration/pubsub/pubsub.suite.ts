@@ -10,7 +10,9 @@ import { Module, type INestApplicationContext } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { firstValueFrom } from 'rxjs';
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import { MicroClient, MicroModule, type Broker, type Registry } from '../../../lib/index.js';
+import { MicroClient, MicroModule } from '../../../lib/index.js';
+import { type Broker } from '../../../lib/core/broker/index.js';
+import { type Registry } from '../../../lib/core/registry/index.js';
 import { GreeterProto } from '../../../sample/greeter.controller.js';
 import { startProcess, waitFor, type Started } from '../../support/processes.js';
 

@@ -6,7 +6,8 @@
 import { randomUUID } from 'node:crypto';
 import { Redis } from 'ioredis';
 import { describe } from 'vitest';
-import { createRegistry, RedisBroker } from '../../../lib/index.js';
+import { createRegistry } from '../../../lib/core/registry/index.js';
+import { RedisBroker } from '../../../lib/core/broker/index.js';
 import { redisRequirement, startRedis } from '../../support/redis.js';
 import { pubsubSuite } from './pubsub.suite.js';
 

@@ -9,14 +9,9 @@ import { Payload } from '@nestjs/microservices';
 import { Test } from '@nestjs/testing';
 import { config, from, lastValueFrom, Observable, toArray } from 'rxjs';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
-import {
-  Handler,
-  MemoryBroker,
-  MemoryRegistry,
-  MicroClient,
-  MicroModule,
-  MicroServer,
-} from '../../../lib/index.js';
+import { Handler, MicroClient, MicroModule, MicroServer } from '../../../lib/index.js';
+import { MemoryBroker } from '../../../lib/core/broker/index.js';
+import { MemoryRegistry } from '../../../lib/core/registry/index.js';
 import { logUnhandledRxErrors } from '../../../lib/nest/server/unhandled-rx-errors.js';
 
 /** An application's own rxjs onUnhandledError hook. */

@@ -10,7 +10,9 @@ import { Module, type INestApplication } from '@nestjs/common';
 import { Test } from '@nestjs/testing';
 import { from, lastValueFrom, toArray } from 'rxjs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { MemoryBroker, MemoryRegistry, MicroClient, MicroModule } from '../../../lib/index.js';
+import { MemoryBroker } from '../../../lib/core/broker/index.js';
+import { MemoryRegistry } from '../../../lib/core/registry/index.js';
+import { MicroClient, MicroModule } from '../../../lib/index.js';
 import { head, Http1Parser, type Parsed } from '../../../lib/core/transport/http/http1-parser.js';
 import { canonicalHeader } from '../../../lib/core/metadata/headers.js';
 

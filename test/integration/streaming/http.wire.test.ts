@@ -9,13 +9,10 @@ import { connect } from 'node:net';
 import { Module, type INestMicroservice } from '@nestjs/common';
 import { Test } from '@nestjs/testing';
 import { afterAll, describe, expect, it } from 'vitest';
-import {
-  createTransport,
-  MemoryBroker,
-  MemoryRegistry,
-  MicroModule,
-  MicroServer,
-} from '../../../lib/index.js';
+import { createTransport } from '../../../lib/core/transport/index.js';
+import { MemoryBroker } from '../../../lib/core/broker/index.js';
+import { MemoryRegistry } from '../../../lib/core/registry/index.js';
+import { MicroModule, MicroServer } from '../../../lib/index.js';
 import { Http1Parser, type Parsed } from '../../../lib/core/transport/http/http1-parser.js';
 import { ChatController } from './chat.fixture.js';
 

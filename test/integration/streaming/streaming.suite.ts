@@ -6,14 +6,10 @@ import 'reflect-metadata';
 import { Module, type INestApplication } from '@nestjs/common';
 import { from, lastValueFrom, Observable, range, map, toArray, take, firstValueFrom } from 'rxjs';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import {
-  createTransport,
-  MemoryBroker,
-  MemoryRegistry,
-  MicroClient,
-  MicroError,
-  MicroModule,
-} from '../../../lib/index.js';
+import { createTransport } from '../../../lib/core/transport/index.js';
+import { MemoryBroker } from '../../../lib/core/broker/index.js';
+import { MemoryRegistry } from '../../../lib/core/registry/index.js';
+import { MicroClient, MicroError, MicroModule } from '../../../lib/index.js';
 import { closePair, startPair, type AppPair } from '../../support/apps.js';
 import { waitFor } from '../../support/processes.js';
 import { ChatController, stats, TagInterceptor } from './chat.fixture.js';

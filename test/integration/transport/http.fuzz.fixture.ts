@@ -10,15 +10,10 @@ import { connect, type Socket } from 'node:net';
 import { Controller, Module } from '@nestjs/common';
 import { Payload } from '@nestjs/microservices';
 import { map, type Observable } from 'rxjs';
-import {
-  createTransport,
-  Handler,
-  MemoryBroker,
-  MemoryRegistry,
-  MicroClient,
-  MicroError,
-  MicroModule,
-} from '../../../lib/index.js';
+import { createTransport } from '../../../lib/core/transport/index.js';
+import { Handler, MicroClient, MicroError, MicroModule } from '../../../lib/index.js';
+import { MemoryBroker } from '../../../lib/core/broker/index.js';
+import { MemoryRegistry } from '../../../lib/core/registry/index.js';
 import { Http1Parser, type Parsed } from '../../../lib/core/transport/http/http1-parser.js';
 import { startPair, type AppPair } from '../../support/apps.js';
 

@@ -4,7 +4,7 @@
  * the one-line skip reason of a suite.
  */
 import { fileURLToPath } from 'node:url';
-import { loadProtoSync, protoType } from '../../../lib/index.js';
+import { loadProtoSync, protoType } from '../../../lib/core/codec/index.js';
 
 export const CODECS = [
   'application/json',

@@ -1,12 +1,9 @@
 import { from } from 'rxjs';
 import { describe, expect, it } from 'vitest';
-import {
-  MemoryRegistry,
-  MicroClient,
-  resolveOptions,
-  type Filter,
-  type Service,
-} from '../../../lib/index.js';
+import { MemoryRegistry, type Service } from '../../../lib/core/registry/index.js';
+import { MicroClient } from '../../../lib/index.js';
+import { resolveOptions } from '../../../lib/nest/options.js';
+import { type Filter } from '../../../lib/core/selector/index.js';
 
 describe('call option layers (module → client → with() → call)', () => {
   it('compose filters and wrappers across layers instead of replacing them', async () => {

@@ -5,7 +5,8 @@
  */
 import { firstValueFrom, lastValueFrom, toArray } from 'rxjs';
 import { describe, expect, it } from 'vitest';
-import { MicroClient, MicroError, resolveOptions } from '../../../lib/index.js';
+import { MicroClient, MicroError } from '../../../lib/index.js';
+import { resolveOptions } from '../../../lib/nest/options.js';
 import type { RpcCaller } from '../../../lib/core/client/rpc-caller.js';
 
 interface Seen {

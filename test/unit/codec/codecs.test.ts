@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { Codecs, defaultCodecs, JsonCodec, mediaType } from '../../../lib/core/codec/index.js';
+import { Codecs, defaultCodecs, JsonCodec } from '../../../lib/core/codec/index.js';
+import { mediaType } from '../../../lib/core/codec/codec.js';
 import { MicroError } from '../../../lib/core/errors/micro-error.js';
 import { catchError } from './golden.js';
 

@@ -1,12 +1,7 @@
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
-import {
-  isProtoSchema,
-  loadProto,
-  loadProtoSync,
-  parseProto,
-  protoType,
-} from '../../../lib/core/codec/index.js';
+import { isProtoSchema } from '../../../lib/core/codec/proto-schema.js';
+import { loadProto, loadProtoSync, parseProto, protoType } from '../../../lib/core/codec/index.js';
 import { MicroError } from '../../../lib/core/errors/micro-error.js';
 
 const GREETER = fileURLToPath(new URL('../../../sample/proto/greeter.proto', import.meta.url));

@@ -5,7 +5,8 @@
  */
 import type { MessageHandler } from '@nestjs/microservices';
 import { describe, expect, it } from 'vitest';
-import { isShed, MicroError, overloaded, rateLimited } from '../../../lib/index.js';
+import { isShed, overloaded, rateLimited } from '../../../lib/core/errors/index.js';
+import { MicroError } from '../../../lib/index.js';
 import { isRetryable } from '../../../lib/core/client/rpc-caller.js';
 import { Handler } from '../../../lib/nest/decorators/handler.decorator.js';
 import { Bulkhead, Gate, ServerLimits, TokenBucket } from '../../../lib/nest/server/limits.js';

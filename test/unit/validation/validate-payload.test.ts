@@ -2,11 +2,8 @@ import 'reflect-metadata';
 import { describe, expect, it } from 'vitest';
 import { JsonCodec } from '../../../lib/core/codec/index.js';
 import { MicroError } from '../../../lib/core/errors/micro-error.js';
-import {
-  isValidatedClass,
-  PayloadValidationError,
-  validatePayload,
-} from '../../../lib/nest/validation/index.js';
+import { isValidatedClass, validatePayload } from '../../../lib/nest/validation/validate-payload.js';
+import { PayloadValidationError } from '../../../lib/nest/validation/index.js';
 import { CreateOrder, FormalGreeting, Greeting, Item, Undecorated } from './dto.js';
 
 const order = {

@@ -2,7 +2,7 @@ import 'reflect-metadata';
 import { getMetadataStorage } from 'class-validator';
 import { describe, expect, it } from 'vitest';
 import { validationMetadata } from '../../../lib/nest/validation/libraries.js';
-import { isValidatedClass } from '../../../lib/nest/validation/index.js';
+import { isValidatedClass } from '../../../lib/nest/validation/validate-payload.js';
 import { CreateOrder } from './dto.js';
 
 describe('validationMetadata', () => {

@@ -1,7 +1,7 @@
 import 'reflect-metadata';
 import { BadRequestException, ValidationPipe, type ArgumentMetadata } from '@nestjs/common';
 import { describe, expect, it } from 'vitest';
-import { validatePayload } from '../../../lib/nest/validation/index.js';
+import { validatePayload } from '../../../lib/nest/validation/validate-payload.js';
 import { CreateOrder, Greeting, Item } from './dto.js';
 
 const meta = (metatype: ArgumentMetadata['metatype']): ArgumentMetadata => ({ type: 'body', metatype });

@@ -1,4 +1,3 @@
 /** Consul registry: go-micro's tag encoding, TTL checks, health reads, blocking-query watch. */
-export * from './consul.registry.js';
-export * from './consul.options.js';
-export { toRegistration, fromHealthEntries, deregisterAfterSeconds } from './consul.services.js';
+export { ConsulRegistry } from './consul.registry.js';
+export { CONSUL_ERROR_ID, type ConsulRegistryOptions, type ConsulTlsOptions } from './consul.options.js';

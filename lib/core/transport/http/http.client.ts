@@ -9,7 +9,7 @@ import type { IncomingHttpHeaders } from 'node:http';
 import type { Dispatcher, Pool } from 'undici';
 import { MicroError } from '../../errors/micro-error.js';
 import { HEADER, timerDelay } from '../../metadata/headers.js';
-import type { CallOptions, Message, Socket, TransportClient } from '../transport.js';
+import type { Message, Socket, TransportCallOptions, TransportClient } from '../transport.js';
 import { splitAddress } from '../transport.js';
 import { fromHttpHeaders, toHttpHeaders } from './http.headers.js';
 import { openHttpStream } from './stream-client.js';
@@ -35,7 +35,7 @@ export class HttpTransportClient implements TransportClient {
 
   call(
     message: Message,
-    options: CallOptions,
+    options: TransportCallOptions,
     callback: (error: MicroError | null, reply?: Message) => void,
   ): void {
     const handler = new ReplyHandler(this.address, callback);

@@ -3,7 +3,7 @@
  * connections, opened lazily and used round-robin. A connection that died or is draining is
  * replaced on the next call and never reused.
  */
-import type { CallOptions, Message, Socket, TransportClient } from '../transport.js';
+import type { Message, Socket, TransportCallOptions, TransportClient } from '../transport.js';
 import { splitAddress } from '../transport.js';
 import { ClientConnection, type CallCallback, type ClientConnectionOptions } from './client-connection.js';
 
@@ -30,7 +30,7 @@ export class TcpClient implements TransportClient {
     this.slots = Array.from({ length: Math.max(1, poolSize) }, () => undefined);
   }
 
-  call(request: Message, options: CallOptions, callback: CallCallback): void {
+  call(request: Message, options: TransportCallOptions, callback: CallCallback): void {
     this.connection().call(request, options.timeout, callback);
   }
 

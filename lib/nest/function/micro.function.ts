@@ -6,8 +6,13 @@
  */
 import type { Type } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
-import type { NestMicroserviceOptions } from '@nestjs/common/interfaces/microservices/nest-microservice-options.interface.js';
 import { MicroServer } from '../server/micro.server.js';
+
+/**
+ * Nest's options for a microservice app (logger, bufferLogs, abortOnError, …), read off the public
+ * NestFactory.createMicroservice: @nestjs/common keeps the named type in an internal module.
+ */
+type NestMicroserviceOptions = NonNullable<Parameters<typeof NestFactory.createMicroservice>[1]>;
 
 export async function runFunction(
   module: Type<unknown>,

@@ -6,6 +6,7 @@
 import { styleText } from 'node:util';
 import { Logger, type LoggerService } from '@nestjs/common';
 import { MicroError } from '../core/errors/micro-error.js';
+import { setLoggerFactory } from '../core/logger.js';
 
 export type Style = 'bold' | 'dim' | 'red' | 'green' | 'yellow' | 'cyan' | 'magenta';
 
@@ -87,4 +88,6 @@ export function quietLogging(verbose: boolean): void {
     error: (m, ...c) => line(err('red', 'error'), m, c),
   };
   Logger.overrideLogger(logger);
+  // the core's registries and brokers log through the same lines
+  setLoggerFactory((context) => new Logger(context));
 }

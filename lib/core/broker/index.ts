@@ -19,4 +19,5 @@ export {
   type HttpBrokerStats,
 } from './http.broker.js';
 export { RedisBroker, type RedisBrokerOptions, type RedisBrokerStats } from './redis.broker.js';
+export type { ConsumerCounters } from './redis/queue-consumer.js';
 export { createBroker } from '../plugins.js';

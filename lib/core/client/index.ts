@@ -12,6 +12,7 @@ export {
   type CallFn,
   type CallRequest,
   type CallWrapper,
+  type CallerOptions,
   type ClientCallOptions,
 } from './call-options.js';
 export {

@@ -40,11 +40,11 @@ const TRANSPORT_ID = 'go.micro.transport';
 export class RpcCaller {
   readonly codecs: Codecs;
 
-  /** The transport for each node (shared with the stream path, closed with this caller). */
+  /** @internal The transport for each node (shared with the stream path, closed with this caller). */
   readonly transports: TransportChoice;
   /** Circuit breakers of the services called (when calls ask for one), with their events. */
   readonly breakers = new CircuitBreakers();
-  /** Calls and open streams per service, for `maxInFlight`. */
+  /** @internal Calls and open streams per service, for `maxInFlight`. */
   readonly bulkheads = new Bulkheads();
   private lastIn?: Partial<ClientCallOptions>;
   private lastOut?: ClientCallOptions;
@@ -140,7 +140,7 @@ export class RpcCaller {
     return Admission.take(this.breakers, this.bulkheads, service, endpoint, o);
   }
 
-  /** One attempt on `node`; the reply or a MicroError reaches `done` exactly once. */
+  /** @internal One attempt on `node`; the reply or a MicroError reaches `done` exactly once. */
   attempt(
     a: AttemptRequest,
     wrappers: AttemptWrapper[] | undefined,
@@ -168,6 +168,7 @@ export class RpcCaller {
       );
   }
 
+  /** @internal Tells the selector how a call to `node` went. */
   mark(service: string, node: Node, error: MicroError | null, started: number): void {
     this.options.selector.mark(service, node, error, { duration: Date.now() - started });
   }

@@ -21,7 +21,7 @@ export { RegistrySelector } from './registry.selector.js';
 export type { HealthConfig } from './node-health.js';
 export { allNodes, noneAvailable, SELECTOR_ERROR_ID } from './nodes.js';
 export { random } from './random.strategy.js';
-export { roundRobin } from './round-robin.strategy.js';
+export { roundRobin, type Rotation } from './round-robin.strategy.js';
 export { leastConn } from './least-conn.strategy.js';
 export { ewma } from './ewma.strategy.js';
 export { filterVersion, filterLabel, filterEndpoint, filterNodes, composeFilters } from './filters.js';

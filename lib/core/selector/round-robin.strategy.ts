@@ -6,7 +6,7 @@
 import type { Node } from '../registry/registry.js';
 import type { PickContext, StatefulStrategy } from './selector.js';
 
-interface Rotation {
+export interface Rotation {
   position: number;
 }
 

@@ -21,4 +21,5 @@ export type {
 } from './transport.js';
 export { HttpTransport, type HttpTransportOptions } from './http/http.transport.js';
 export { TcpTransport, type TcpTransportOptions } from './tcp/tcp.transport.js';
+export type { TcpListenOptions } from './tcp/tcp.listener.js';
 export { createTransport } from '../plugins.js';

@@ -131,7 +131,8 @@ export class MicroClient extends ClientProxy {
 
   async close(): Promise<void> {}
 
-  unwrap<T>(): T {
+  /** The core call path this client runs on (RpcCaller, from nest-micro/client), shared by `with()`. */
+  unwrap<T = RpcCaller>(): T {
     return this.caller as T;
   }
 

@@ -33,5 +33,8 @@ export { MicroError, type MicroErrorJson } from './core/errors/micro-error.js';
 export { toMicroError } from './nest/errors.js';
 export { Metadata, type MetadataInit } from './core/metadata/metadata.js';
 export * from './nest/validation/index.js';
-export { runFunction } from './nest/function/micro.function.js';
+export {
+  runFunction,
+  type NestMicroserviceOptions as RunFunctionOptions,
+} from './nest/function/micro.function.js';
 export { MicroHealth, type MicroHealthReport } from './nest/health/micro.health.js';

@@ -12,7 +12,7 @@ import { MicroServer } from '../server/micro.server.js';
  * Nest's options for a microservice app (logger, bufferLogs, abortOnError, …), read off the public
  * NestFactory.createMicroservice: @nestjs/common keeps the named type in an internal module.
  */
-type NestMicroserviceOptions = NonNullable<Parameters<typeof NestFactory.createMicroservice>[1]>;
+export type NestMicroserviceOptions = NonNullable<Parameters<typeof NestFactory.createMicroservice>[1]>;
 
 export async function runFunction(
   module: Type<unknown>,

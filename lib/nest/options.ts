@@ -19,6 +19,7 @@ import {
 } from '../core/plugins.js';
 import type { ClientCallOptions } from '../core/client/call-options.js';
 import type { RateLimit } from './server/limits.js';
+import { DEFAULT_MAX_BODY } from '../core/limits.js';
 
 export interface MicroOptions {
   /** Service name, e.g. "greeter". Required for a server; clients may omit it. */
@@ -104,7 +105,7 @@ export const DEFAULTS = {
   address: ':0',
   registerInterval: 30_000,
   registerTTL: 90_000,
-  maxBodySize: 4 * 1024 * 1024,
+  maxBodySize: DEFAULT_MAX_BODY,
   drainTimeout: 10_000,
   propagationDelay: 1_000,
   maxConcurrent: 4096,

@@ -20,7 +20,7 @@ import {
   T_REPLY,
   T_REQUEST,
 } from '../../lib/core/transport/tcp/protocol.js';
-import { splitAddress } from '../../lib/core/transport/transport.js';
+import { splitHostPort } from '../../lib/core/net/address.js';
 
 export type Wire = 'http' | 'tcp';
 export const SERVICE = 'memory-bench';
@@ -34,7 +34,7 @@ export interface Hostile {
 
 /** Connects to `address` and writes `first` (if any). */
 export function open(address: string, first?: Buffer): Promise<Hostile> {
-  const { host, port } = splitAddress(address);
+  const { host, port } = splitHostPort(address);
   const socket = connect({ host, port });
   let isClosed = false;
   const closed = new Promise<void>((resolve) =>

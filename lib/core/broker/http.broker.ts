@@ -11,12 +11,11 @@ import { randomUUID } from 'node:crypto';
 import { createServer as createHttpServer, type IncomingMessage, type Server } from 'node:http';
 import type { Socket } from 'node:net';
 import { createServer as createHttpsServer } from 'node:https';
-import { networkInterfaces } from 'node:os';
 import type { ConnectionOptions, SecureContextOptions } from 'node:tls';
 import { loggerFor } from '../logger.js';
 import { MicroError } from '../errors/micro-error.js';
 import type { Node, Registry, Service } from '../registry/registry.js';
-import { joinAddress, splitAddress } from '../transport/transport.js';
+import { announceHost, joinHostPort, splitHostPort } from '../net/address.js';
 import type {
   Broker,
   BrokerHandler,
@@ -29,6 +28,7 @@ import { BROKER_ERROR_ID, encodeEnvelope } from './http/envelope.js';
 import { RetryInbox, type PendingDelivery, type RetryOutcome, type Target } from './http/inbox.js';
 import { createReceiver, type LocalSubscription } from './http/receiver.js';
 import { Sender } from './http/sender.js';
+import { DEFAULT_MAX_BODY } from '../limits.js';
 
 export const HTTP_BROKER_SERVICE = 'micro.http.broker';
 export const BROADCAST_VERSION = 'ff.http.broadcast';
@@ -108,7 +108,7 @@ export class HttpBroker implements Broker {
     if (this.server) return;
     const receiver = createReceiver({
       find: (id) => this.subs.get(id),
-      maxBodySize: this.options.maxBodySize ?? 4 * 1024 * 1024,
+      maxBodySize: this.options.maxBodySize ?? DEFAULT_MAX_BODY,
       ackTimeout: this.options.timeout ?? 10_000,
     });
     const handle = (req: Parameters<typeof receiver>[0], res: Parameters<typeof receiver>[1]) =>
@@ -122,7 +122,7 @@ export class HttpBroker implements Broker {
       socket.once('close', () => unused.delete(socket));
     });
     server.on('request', (req: IncomingMessage) => unused.delete(req.socket));
-    const { host, port } = splitAddress(this.options.address ?? '127.0.0.1:0');
+    const { host, port } = splitHostPort(this.options.address ?? '127.0.0.1:0');
     await new Promise<void>((resolve, reject) => {
       server.once('error', (error) =>
         reject(MicroError.unavailable(BROKER_ERROR_ID, `http broker cannot listen: ${error.message}`, false)),
@@ -131,7 +131,7 @@ export class HttpBroker implements Broker {
     });
     const bound = server.address();
     const boundPort = typeof bound === 'object' && bound ? bound.port : port;
-    this.listenAddress = joinAddress(announceHost(host), boundPort);
+    this.listenAddress = joinHostPort(announceHost(host), boundPort);
     this.server = server;
     const every = (ms: number, fn: () => void): void => void this.timers.push(setInterval(fn, ms).unref());
     every(this.options.retryInterval ?? 1_000, () => void this.drain());
@@ -329,12 +329,4 @@ export class HttpBroker implements Broker {
 
 function describe(target: Target): string {
   return target.kind === 'node' ? `node ${target.nodeId}` : `queue ${target.queue}`;
-}
-
-/** The host to announce for a listen host: an unspecified one becomes a private IPv4 (or loopback). */
-function announceHost(host: string): string {
-  if (host && host !== '0.0.0.0' && host !== '::') return host;
-  for (const addresses of Object.values(networkInterfaces()))
-    for (const a of addresses ?? []) if (a.family === 'IPv4' && !a.internal) return a.address;
-  return '127.0.0.1';
 }

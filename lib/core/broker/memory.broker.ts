@@ -6,6 +6,7 @@
 import { loggerFor } from '../logger.js';
 import { MicroError } from '../errors/micro-error.js';
 import type { Broker, BrokerHandler, BrokerMessage, SubscribeOptions, Subscription } from './broker.js';
+import { ERROR_ID } from '../errors/ids.js';
 
 interface Sub {
   topic: string;
@@ -46,7 +47,7 @@ export class MemoryBroker implements Broker {
 
   async publish(topic: string, message: BrokerMessage): Promise<void> {
     if (!this.isConnected)
-      throw MicroError.unavailable('go.micro.broker', 'memory broker is not connected', false);
+      throw MicroError.unavailable(ERROR_ID.broker, 'memory broker is not connected', false);
     const groups = new Map<string, Sub[]>();
     for (const sub of this.subs) {
       if (sub.topic !== topic) continue;

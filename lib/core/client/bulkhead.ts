@@ -6,8 +6,9 @@
  * cannot pile up callers, memory or sockets here.
  */
 import { MicroError } from '../errors/micro-error.js';
+import { ERROR_ID } from '../errors/ids.js';
 
-export const BULKHEAD_ID = 'go.micro.client.bulkhead';
+export const BULKHEAD_ID = ERROR_ID.bulkhead;
 
 export class Bulkheads {
   private readonly inflight = new Map<string, number>();

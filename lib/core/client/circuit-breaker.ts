@@ -13,8 +13,9 @@ import { EventEmitter } from 'node:events';
 import type { CircuitState, IBreaker } from 'cockatiel';
 import { cockatiel } from '../drivers.js';
 import { MicroError } from '../errors/micro-error.js';
+import { ERROR_ID } from '../errors/ids.js';
 
-export const BREAKER_ID = 'go.micro.client.breaker';
+export const BREAKER_ID = ERROR_ID.breaker;
 
 export interface BreakerOptions {
   /** What one breaker guards: every endpoint of a service (default) or each endpoint alone. */

@@ -6,8 +6,9 @@
  */
 import { MicroError } from '../errors/micro-error.js';
 import { currentServedCall } from './call-scope.js';
+import { ERROR_ID } from '../errors/ids.js';
 
-const CLIENT_ID = 'go.micro.client';
+const CLIENT_ID = ERROR_ID.client;
 
 /**
  * Epoch ms by which `what` must be done: `timeout` ms from now or the served call's deadline,

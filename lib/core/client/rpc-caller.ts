@@ -33,9 +33,10 @@ import { CircuitBreakers } from './circuit-breaker.js';
 import { withFallback } from './fallback.js';
 import { requestHeader } from './request-header.js';
 import { TransportChoice } from './transport-choice.js';
+import { ERROR_ID } from '../errors/ids.js';
 
-const CLIENT_ID = 'go.micro.client';
-const TRANSPORT_ID = 'go.micro.transport';
+const CLIENT_ID = ERROR_ID.client;
+const TRANSPORT_ID = ERROR_ID.transport;
 
 export class RpcCaller {
   readonly codecs: Codecs;

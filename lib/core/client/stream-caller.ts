@@ -33,8 +33,9 @@ import { Admission } from './admission.js';
 import type { CallerOptions, ClientCallOptions } from './call-options.js';
 import type { RpcCaller } from './rpc-caller.js';
 import { requestHeader } from './request-header.js';
+import { ERROR_ID } from '../errors/ids.js';
 
-const CLIENT_ID = 'go.micro.client';
+const CLIENT_ID = ERROR_ID.client;
 const EMPTY: Buffer = Buffer.alloc(0);
 
 export interface StreamCallOptions extends Omit<ClientCallOptions, 'timeout'> {

@@ -5,8 +5,9 @@
  * declared message type is an UnsupportedMediaType (415).
  */
 import { MicroError } from '../errors/micro-error.js';
+import { ERROR_ID } from '../errors/ids.js';
 
-export const CODEC_ERROR_ID = 'go.micro.codec';
+export const CODEC_ERROR_ID = ERROR_ID.codec;
 
 /** Which side produced the value being encoded. */
 export type EncodeSide = 'request' | 'response' | 'message';

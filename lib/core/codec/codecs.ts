@@ -4,6 +4,7 @@
  */
 import { MicroError } from '../errors/micro-error.js';
 import { mediaType, type Codec } from './codec.js';
+import { ERROR_ID } from '../errors/ids.js';
 
 const PROTOBUF = 'application/protobuf';
 
@@ -34,7 +35,7 @@ export class Codecs {
     const codec = this.byType.get(type);
     if (codec) return codec;
     throw MicroError.unsupportedMediaType(
-      'go.micro.server',
+      ERROR_ID.server,
       `unsupported Content-Type "${type}"; supported: ${this.types().join(', ')}`,
     );
   }

@@ -1,9 +1,10 @@
 /** Small helpers shared by the selector and its strategies: flattening nodes, errors, node keys. */
 import { MicroError } from '../errors/micro-error.js';
 import type { Node, Service } from '../registry/registry.js';
+import { ERROR_ID } from '../errors/ids.js';
 
 /** Error id used for selection failures (go-micro reports them from the client). */
-export const SELECTOR_ERROR_ID = 'go.micro.client';
+export const SELECTOR_ERROR_ID = ERROR_ID.client;
 
 function isNode(value: unknown): value is Node {
   return typeof value === 'object' && value !== null && typeof (value as Node).address === 'string';

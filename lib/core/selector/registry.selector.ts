@@ -29,6 +29,7 @@ import {
   type Strategy,
   type StrategyFunction,
 } from './selector.js';
+import { ERROR_ID } from '../errors/ids.js';
 
 export const HEALTH_DEFAULTS: HealthConfig = {
   failureThreshold: 3,
@@ -46,7 +47,7 @@ const MAX_REDRAWS = 64;
 function positive(name: keyof HealthConfig, value: number | undefined): number {
   if (value === undefined) return HEALTH_DEFAULTS[name];
   if (typeof value !== 'number' || !Number.isFinite(value) || value <= 0)
-    throw MicroError.badRequest('go.micro.selector', `selector option ${name} must be a positive number`);
+    throw MicroError.badRequest(ERROR_ID.selector, `selector option ${name} must be a positive number`);
   return value;
 }
 

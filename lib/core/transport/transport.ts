@@ -8,6 +8,7 @@
  */
 import type { Server } from 'node:net';
 import type { MicroError } from '../errors/micro-error.js';
+import { splitHostPort } from '../net/address.js';
 
 export type Header = Record<string, string>;
 
@@ -118,27 +119,9 @@ export interface Transport {
   close(): Promise<void>;
 }
 
-/** "host:port" → {host, port}; accepts ":port", "[::1]:port" and a bare host. */
-export function splitAddress(address: string): { host: string; port: number } {
-  const m = /^\[?([^\]]*?)\]?(?::(\d+))?$/.exec(address.trim());
-  const host = m?.[1] ?? '';
-  const port = m?.[2] ? Number(m[2]) : 0;
-  return { host, port };
-}
-
-export function joinAddress(host: string, port: number): string {
-  return host.includes(':') ? `[${host}]:${port}` : `${host}:${port}`;
-}
-
-/** A socket end as "host:port" (IPv4-mapped IPv6 shown as IPv4); "" when unknown. */
-export function socketAddress(host: string | undefined, port: number | undefined): string {
-  if (!host) return '';
-  return joinAddress(host.startsWith('::ffff:') ? host.slice(7) : host, port ?? 0);
-}
-
 /** Binds `server` to "host:port" (empty host: every interface); rejects on EADDRINUSE and the like. */
 export function listenOn(server: Server, address: string): Promise<void> {
-  const { host, port } = splitAddress(address);
+  const { host, port } = splitHostPort(address);
   return new Promise<void>((resolve, reject) => {
     server.once('error', reject);
     server.listen(port, host || undefined, () => {

@@ -27,6 +27,7 @@ import { RpcCaller } from '../../core/client/rpc-caller.js';
 import { streamCallerFor, type StreamCallOptions } from '../../core/client/stream-caller.js';
 import type { MicroStream } from '../../core/streaming/micro-stream.js';
 import type { Source } from '../../core/streaming/outbound.js';
+import { ERROR_ID } from '../../core/errors/ids.js';
 
 export interface PublishCallOptions {
   metadata?: MetadataInit;
@@ -186,7 +187,7 @@ export class MicroClient extends ClientProxy {
     if (typeof pattern === 'string') {
       if (!this.service)
         throw MicroError.badRequest(
-          'go.micro.client',
+          ERROR_ID.client,
           `client is bound to no service: use call(service, "${pattern}", data) or a {service, endpoint} pattern`,
         );
       return { service: this.service, endpoint: pattern };
@@ -195,7 +196,7 @@ export class MicroClient extends ClientProxy {
     if (p && typeof p.service === 'string' && typeof p.endpoint === 'string')
       return { service: p.service, endpoint: p.endpoint };
     throw MicroError.badRequest(
-      'go.micro.client',
+      ERROR_ID.client,
       `invalid pattern ${JSON.stringify(pattern)}: use "Service.Method" or {service, endpoint}`,
     );
   }

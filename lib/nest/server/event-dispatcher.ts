@@ -11,11 +11,8 @@ import { isObservable, lastValueFrom } from 'rxjs';
 import type { BrokerEvent } from '../../core/broker/broker.js';
 import { microExtras } from '../decorators/handler-meta.js';
 import { toMicroError } from '../errors.js';
-import { HEADER } from '../../core/metadata/headers.js';
 import { runInCallScope } from './call-scope.js';
-import type { DispatcherHost } from './rpc-dispatcher.js';
-import { metadataOf } from './rpc-dispatcher.js';
-import { MicroContext } from './micro-context.js';
+import { contextOf, routeOf, type DispatcherHost } from './incoming.js';
 
 const logger = new Logger('MicroServer');
 
@@ -44,21 +41,16 @@ async function deliver(
   local: string,
 ): Promise<void> {
   const header = event.message.header;
-  const contentType = header[HEADER.contentType] || host.codecs.unlabelled;
-  const codec = host.codecs.get(contentType);
+  const route = { ...routeOf(host, header), endpoint: topic };
+  const codec = host.codecs.get(route.contentType);
   const data = codec.unmarshal(event.message.body, microExtras(first.extras)?.requestSchema);
-  const context = new MicroContext({
-    service: host.service,
-    endpoint: topic,
-    id: header[HEADER.id] ?? '',
-    metadata: metadataOf(header),
-    remote: '',
-    local,
-    contentType,
-    topic,
-    ack: () => event.ack(),
-    attempt: event.attempt,
-  });
+  const context = contextOf(
+    host,
+    route,
+    header,
+    { remote: '', local },
+    { topic, ack: () => event.ack(), attempt: event.attempt },
+  );
   host.track(+1);
   try {
     for (let handler: MessageHandler | undefined = first; handler; handler = handler.next) {

@@ -27,7 +27,8 @@ import { dispatchEvent } from './event-dispatcher.js';
 import { HandlerInvoker } from './handler-invoker.js';
 import { ServerLimits } from './limits.js';
 import { Registrar } from './registrar.js';
-import { dispatchCall, type DispatcherHost } from './rpc-dispatcher.js';
+import type { DispatcherHost } from './incoming.js';
+import { dispatchCall } from './rpc-dispatcher.js';
 import { dispatchStream } from './stream-dispatcher.js';
 import { logUnhandledRxErrors } from './unhandled-rx-errors.js';
 

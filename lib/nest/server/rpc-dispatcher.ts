@@ -8,59 +8,40 @@
  */
 import type { MessageHandler } from '@nestjs/microservices';
 import type { Codec } from '../../core/codec/codec.js';
-import type { Codecs } from '../../core/codec/codecs.js';
 import { microExtras, type HandlerExtras } from '../decorators/handler-meta.js';
 import { toMicroError } from '../errors.js';
 import { MicroError } from '../../core/errors/micro-error.js';
-import { HEADER, ROUTING_HEADERS, timeoutHeaderToMs } from '../../core/metadata/headers.js';
-import { Metadata } from '../../core/metadata/metadata.js';
-import type { Header, Message, Peer, Reply } from '../../core/transport/transport.js';
-import type { HandlerInvoker } from './handler-invoker.js';
-import type { ServerLimits } from './limits.js';
-import { MicroContext } from './micro-context.js';
+import { HEADER } from '../../core/metadata/headers.js';
+import type { Message, Peer, Reply } from '../../core/transport/transport.js';
+import {
+  contextOf,
+  handlerFor,
+  routeFromEnvelope,
+  routeOf,
+  timeoutOf,
+  type DispatcherHost,
+  type Route,
+} from './incoming.js';
 
 const EMPTY: Buffer = Buffer.alloc(0);
 export const HEALTH_ENDPOINT = 'Debug.Health';
 
-export interface DispatcherHost {
-  readonly service: string;
-  readonly codecs: Codecs;
-  readonly invoker: HandlerInvoker;
-  handler(endpoint: string): MessageHandler | undefined;
-  /** Null when calls are accepted; the refusal (retryable "draining") otherwise. */
-  refusal(): MicroError | null;
-  track(delta: number): void;
-  /** maxConcurrent / maxQueued / rateLimit of the service and its handlers. */
-  readonly limits: ServerLimits;
-}
-
 export function dispatchCall(host: DispatcherHost, request: Message, reply: Reply, peer: Peer): void {
   const header = request.header;
-  const contentType = header[HEADER.contentType] || host.codecs.unlabelled;
-  let id = header[HEADER.id] ?? '';
-  let endpoint = header[HEADER.endpoint] || header[HEADER.method] || '';
+  const route = routeOf(host, header);
   /** The id a framing codec's reply envelope echoes: the request envelope's (go-micro's rpc_router). */
-  let envelopeId = id;
+  let envelopeId = route.id;
   let codec: Codec | undefined;
   const fail = (error: unknown): void =>
-    reply(errorReply(toMicroError(error, host.service), id, envelopeId, endpoint, contentType, codec));
+    reply(errorReply(toMicroError(error, host.service), route, envelopeId, codec));
   try {
-    codec = host.codecs.get(contentType);
-    if (codec.decodeHeader && (!endpoint || !id)) {
-      const envelope = codec.decodeHeader(request.body);
-      endpoint ||= envelope.endpoint ?? '';
-      envelopeId = envelope.id ?? '';
-      id ||= envelopeId;
-    }
-    const handler = host.handler(endpoint);
-    if (!handler || handler.isEventHandler) {
+    codec = host.codecs.get(route.contentType);
+    envelopeId = routeFromEnvelope(route, codec, request.body) ?? envelopeId;
+    const { endpoint } = route;
+    const handler = handlerFor(host, endpoint);
+    if (handler instanceof MicroError) {
       if (endpoint === HEALTH_ENDPOINT) return replyWith(codec, { status: 'ok' });
-      return fail(
-        MicroError.notFound(
-          host.service,
-          `unknown endpoint ${endpoint || '(none)'} on service ${host.service}`,
-        ),
-      );
+      return fail(handler);
     }
     const refusal = host.refusal();
     if (refusal) return fail(refusal);
@@ -69,7 +50,8 @@ export function dispatchCall(host: DispatcherHost, request: Message, reply: Repl
       const detail = `${endpoint} is a streaming endpoint; open a stream to it instead`;
       return fail(MicroError.badRequest(host.service, detail));
     }
-    const deadline = deadlineOf(header);
+    const timeout = timeoutOf(header);
+    const deadline = timeout === undefined ? undefined : Date.now() + timeout;
     const used = codec;
     let waited = false;
     host.track(+1);
@@ -107,21 +89,12 @@ export function dispatchCall(host: DispatcherHost, request: Message, reply: Repl
     try {
       if (waited && deadline !== undefined && Date.now() >= deadline) {
         release();
-        const detail = `${endpoint} waited in ${host.service}'s queue past the caller's deadline`;
+        const detail = `${route.endpoint} waited in ${host.service}'s queue past the caller's deadline`;
         return fail(MicroError.timeout(host.service, detail));
       }
       const decoded = c.decodeRequest(request.body, micro?.requestSchema);
       if (decoded.header?.id !== undefined) envelopeId = decoded.header.id;
-      const context = new MicroContext({
-        service: host.service,
-        endpoint,
-        id,
-        metadata: metadataOf(header),
-        remote: peer.remote,
-        local: peer.local,
-        contentType,
-        deadline,
-      });
+      const context = contextOf(host, route, header, peer, { deadline });
       host.invoker.unary(handler, decoded.body, context, (error, value) => {
         if (!release()) return;
         if (error !== undefined) return fail(error);
@@ -137,30 +110,14 @@ export function dispatchCall(host: DispatcherHost, request: Message, reply: Repl
   }
 
   function replyWith(c: Codec, value: unknown, schema?: unknown): void {
-    const body = c.encodeResponse({ id: envelopeId, endpoint }, value, schema);
-    reply({ header: { [HEADER.contentType]: contentType, [HEADER.id]: id }, body });
+    const body = c.encodeResponse({ id: envelopeId, endpoint: route.endpoint }, value, schema);
+    reply({ header: { [HEADER.contentType]: route.contentType, [HEADER.id]: route.id }, body });
   }
 }
 
-/** The call's metadata: every header but the routing ones (read lazily). */
-export function metadataOf(header: Header): Metadata {
-  return Metadata.fromHeader(header, ROUTING_HEADERS);
-}
-
-function deadlineOf(header: Header): number | undefined {
-  const ms = timeoutHeaderToMs(header[HEADER.timeout]);
-  return ms === undefined ? undefined : Date.now() + ms;
-}
-
 /** The error in the Micro-Error header; framing codecs (json-rpc, proto-rpc) also carry it in the envelope. */
-function errorReply(
-  error: MicroError,
-  id: string,
-  envelopeId: string,
-  endpoint: string,
-  contentType: string,
-  codec?: Codec,
-): Message {
+function errorReply(error: MicroError, route: Route, envelopeId: string, codec?: Codec): Message {
+  const { id, endpoint, contentType } = route;
   let body: Buffer = EMPTY;
   if (codec?.decodeHeader) {
     try {

@@ -19,7 +19,7 @@ import type { Codec } from '../../core/codec/codec.js';
 import { microExtras, type HandlerExtras } from '../decorators/handler-meta.js';
 import { toMicroError } from '../errors.js';
 import { MicroError } from '../../core/errors/micro-error.js';
-import { HEADER, timeoutHeaderToMs } from '../../core/metadata/headers.js';
+import { HEADER } from '../../core/metadata/headers.js';
 import { isAsyncIterable, Outbound, type Source } from '../../core/streaming/outbound.js';
 import {
   canPause,
@@ -32,7 +32,15 @@ import {
 import type { Message, Socket } from '../../core/transport/transport.js';
 import { runInCallScope } from './call-scope.js';
 import { MicroContext } from './micro-context.js';
-import { metadataOf, type DispatcherHost } from './rpc-dispatcher.js';
+import {
+  contextOf,
+  handlerFor,
+  routeFromEnvelope,
+  routeOf,
+  timeoutOf,
+  type DispatcherHost,
+  type Route,
+} from './incoming.js';
 
 const NO_PAUSE = { pause: () => undefined, resume: () => undefined };
 const EMPTY: Buffer = Buffer.alloc(0);
@@ -83,22 +91,14 @@ class ServerStream {
     const { host, socket } = this;
     this.hold(); // nothing more is delivered until the handler subscribes to its input
     const header = first.header;
-    this.contentType = header[HEADER.contentType] || host.codecs.unlabelled;
-    this.codec = host.codecs.get(this.contentType);
-    this.id = header[HEADER.id] ?? '';
-    this.endpoint = header[HEADER.endpoint] || header[HEADER.method] || '';
-    if ((!this.endpoint || !this.id) && first.body.length > 0) {
-      const envelope = this.codec.decodeHeader?.(first.body);
-      this.endpoint ||= envelope?.endpoint ?? '';
-      this.id ||= envelope?.id ?? '';
+    const route = routeOf(host, header);
+    this.adopt(route); // a refusal from here on answers with what is known
+    this.codec = host.codecs.get(route.contentType);
+    if (first.body.length > 0 && routeFromEnvelope(route, this.codec, first.body) !== undefined) {
+      this.adopt(route);
     }
-    const handler = host.handler(this.endpoint);
-    if (!handler || handler.isEventHandler) {
-      const what = this.endpoint || '(none)';
-      return this.refuse(
-        MicroError.notFound(host.service, `unknown endpoint ${what} on service ${host.service}`),
-      );
-    }
+    const handler = handlerFor(host, route.endpoint);
+    if (handler instanceof MicroError) return this.refuse(handler);
     const micro = microExtras(handler.extras);
     if (!micro?.stream) {
       const detail = `${this.endpoint} is not a streaming endpoint; call it instead`;
@@ -107,17 +107,9 @@ class ServerStream {
     const refusal = host.refusal();
     if (refusal) return this.refuse(refusal);
 
-    const deadlineMs = timeoutHeaderToMs(header[HEADER.timeout]);
-    const context = new MicroContext({
-      service: host.service,
-      endpoint: this.endpoint,
-      id: this.id,
-      metadata: metadataOf(header),
-      remote: socket.remote,
-      local: socket.local,
-      contentType: this.contentType,
-      deadline: deadlineMs === undefined ? undefined : Date.now() + deadlineMs,
-    });
+    const deadlineMs = timeoutOf(header);
+    const deadline = deadlineMs === undefined ? undefined : Date.now() + deadlineMs;
+    const context = contextOf(host, route, header, socket, { deadline });
     socket.onMessage((message) => this.receive(message, micro.requestSchema));
     socket.onEnd((error) => this.remoteEnd(error));
     this.host.track(+1);
@@ -133,6 +125,12 @@ class ServerStream {
       () => this.begin(handler, micro, context),
       (error) => this.refuse(error),
     );
+  }
+
+  private adopt(route: Route): void {
+    this.contentType = route.contentType;
+    this.id = route.id;
+    this.endpoint = route.endpoint;
   }
 
   /** Admitted (at once, or when a slot freed): the stream holds its slot until it is cleaned up. */

@@ -11,6 +11,7 @@ import { classTransformer, classValidator, validationMetadata } from './librarie
 import { MicroError } from '../../core/errors/micro-error.js';
 import { sanitize, TooDeepError } from './sanitize.js';
 import { describeViolations, flatten, type Violation } from './violations.js';
+import { ERROR_ID } from '../../core/errors/ids.js';
 
 export interface ValidatePayloadOptions {
   /** Strip properties the class does not decorate (default false). */
@@ -53,7 +54,7 @@ export async function validatePayload<T = unknown>(
   options: ValidatePayloadOptions = {},
 ): Promise<T> {
   if (!isValidatedClass(metatype, options.groups)) return value as T;
-  const id = options.id ?? 'go.micro.server';
+  const id = options.id ?? ERROR_ID.server;
   const typeName = metatype.name || 'payload';
   if (value instanceof metatype) return checked(value, typeName, id, options) as Promise<T>;
 

@@ -3,7 +3,7 @@ import { connect, type Socket } from 'node:net';
 import { FrameParser } from '../../../lib/core/transport/tcp/frame-parser.js';
 import { encodeHeader, headerBound } from '../../../lib/core/transport/tcp/header-codec.js';
 import { FRAME_HEADER } from '../../../lib/core/transport/tcp/protocol.js';
-import { splitAddress } from '../../../lib/core/transport/transport.js';
+import { splitHostPort } from '../../../lib/core/net/address.js';
 
 export function frame(
   type: number,
@@ -39,7 +39,7 @@ export interface RawConnection {
 
 /** A plain socket to `address` whose incoming frames (after the server's preface) are collected. */
 export function rawConnect(address: string): Promise<RawConnection> {
-  const { host, port } = splitAddress(address);
+  const { host, port } = splitHostPort(address);
   const socket = connect({ host, port });
   const frames: RawFrame[] = [];
   const parser = new FrameParser(

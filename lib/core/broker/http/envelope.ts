@@ -11,8 +11,9 @@ import { goJson } from '../../codec/go-json.js';
 import { MicroError } from '../../errors/micro-error.js';
 import { canonicalHeader, HEADER } from '../../metadata/headers.js';
 import type { BrokerMessage } from '../broker.js';
+import { ERROR_ID } from '../../errors/ids.js';
 
-export const BROKER_ERROR_ID = 'go.micro.broker';
+export const BROKER_ERROR_ID = ERROR_ID.broker;
 
 /** go-micro's header constants (transport/headers) that Go's canonical form would misspell. */
 const GO_SPELLING: Readonly<Record<string, string>> = {

@@ -14,7 +14,7 @@ import type { Pool } from 'undici';
 import { undici } from '../../drivers.js';
 import { MicroError } from '../../errors/micro-error.js';
 import type { Node } from '../../registry/registry.js';
-import { joinAddress, splitAddress } from '../../transport/transport.js';
+import { joinHostPort, splitHostPort } from '../../net/address.js';
 import { BATCH_CONTENT_TYPE, decodeResults, encodeBatch, MAX_BATCH, MAX_BATCH_BYTES } from './batch.js';
 import { BROKER_ERROR_ID } from './envelope.js';
 import { Reply, type Outcome, type SendResult } from './reply.js';
@@ -133,8 +133,8 @@ export class Sender {
     const key = `${secure ? 's' : ''}${node.address}`;
     let target = this.targets.get(key);
     if (!target) {
-      const { host, port } = splitAddress(node.address);
-      const origin = `${secure ? 'https' : 'http'}://${joinAddress(host || '127.0.0.1', port)}`;
+      const { host, port } = splitHostPort(node.address);
+      const origin = `${secure ? 'https' : 'http'}://${joinHostPort(host || '127.0.0.1', port)}`;
       const pool = new (undici().Pool)(origin, {
         connections: POOL_SIZE,
         keepAliveTimeout: IDLE_MS,

@@ -10,8 +10,9 @@ import type { Redis, RedisOptions } from 'ioredis';
 import { ioredis } from '../../drivers.js';
 import { MicroError } from '../../errors/micro-error.js';
 import type { ResolvedRedisOptions } from './options.js';
+import { ERROR_ID } from '../../errors/ids.js';
 
-export const BROKER_ERROR_ID = 'go.micro.broker';
+export const BROKER_ERROR_ID = ERROR_ID.broker;
 
 export type ConnectionRole = 'command' | 'reader' | 'subscriber';
 

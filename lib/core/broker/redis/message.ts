@@ -4,8 +4,9 @@
  */
 import { MicroError } from '../../errors/micro-error.js';
 import type { BrokerMessage } from '../broker.js';
+import { ERROR_ID } from '../../errors/ids.js';
 
-const ID = 'go.micro.broker';
+const ID = ERROR_ID.broker;
 
 export function encodeHeader(header: Record<string, string>): string {
   return JSON.stringify(header);

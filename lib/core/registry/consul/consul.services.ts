@@ -5,7 +5,7 @@
  */
 import { decodeEndpointTags, decodeMetadataTags, decodeVersionTag, encodeTags } from '../encoding.js';
 import type { Node, Service } from '../registry.js';
-import { joinHostPort, splitHostPort } from '../address.js';
+import { joinHostPort, splitHostPort } from '../../net/address.js';
 
 /** What /v1/agent/service/register takes (consul client's lower-case option names). */
 export interface ConsulRegistration {

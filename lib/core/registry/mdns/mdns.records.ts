@@ -16,7 +16,7 @@ import type { RemoteInfo } from 'node:dgram';
 import type { Answer, Packet, Question } from 'dns-packet';
 import { decodeTxt, encodeTxt, type MdnsTxt } from '../encoding.js';
 import type { Node, Service } from '../registry.js';
-import { joinHostPort, splitHostPort } from '../address.js';
+import { joinHostPort, splitHostPort } from '../../net/address.js';
 
 /** One local node as announced: everything needed to build its records. */
 export interface LocalNode {

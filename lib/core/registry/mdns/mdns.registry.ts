@@ -11,7 +11,6 @@
  * never announced, like go-micro's: nobody reads them from announcements.
  */
 import { createSocket, type RemoteInfo, type Socket } from 'node:dgram';
-import { networkInterfaces } from 'node:os';
 import { loggerFor } from '../../logger.js';
 import type { Answer, Packet, Question } from 'dns-packet';
 import type makeMdns from 'multicast-dns';
@@ -38,7 +37,7 @@ import {
   type ObservedNode,
 } from './mdns.records.js';
 import { group, ObservedTable } from './mdns.table.js';
-import { joinHostPort } from '../address.js';
+import { firstPrivateIPv4, joinHostPort } from '../../net/address.js';
 
 type Mdns = ReturnType<typeof makeMdns>;
 type Collector = (observed: ObservedNode[], packet: Packet) => void;
@@ -340,10 +339,7 @@ export class MdnsRegistry implements Registry {
 
   private fallbackHost(): string {
     if (this.options.interface) return this.options.interface;
-    const external = Object.values(networkInterfaces())
-      .flatMap((l) => l ?? [])
-      .find((i) => i.family === 'IPv4' && !i.internal);
-    return external?.address ?? '127.0.0.1';
+    return firstPrivateIPv4();
   }
 
   private emit(event: WatchEvent): void {

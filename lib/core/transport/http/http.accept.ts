@@ -11,8 +11,9 @@ import type { Socket as NetSocket } from 'node:net';
 import { HEADER } from '../../metadata/headers.js';
 import type { Acceptor, ListenOptions } from '../transport.js';
 import { Http1Parser } from './http1-parser.js';
-import { createHttpServer, DEFAULT_HTTP_TIMEOUTS, DEFAULT_MAX_BODY } from './http.server.js';
+import { createHttpServer, DEFAULT_HTTP_TIMEOUTS } from './http.server.js';
 import { HttpStreamServerConnection } from './stream-server.js';
+import { DEFAULT_MAX_BODY } from '../../limits.js';
 
 const PEEK_LIMIT = 64 * 1024;
 const PEEK_TIMEOUT = 10_000;

@@ -10,13 +10,13 @@ import type { Dispatcher, Pool } from 'undici';
 import { MicroError } from '../../errors/micro-error.js';
 import { HEADER, timerDelay } from '../../metadata/headers.js';
 import type { Message, Socket, TransportCallOptions, TransportClient } from '../transport.js';
-import { splitAddress } from '../transport.js';
+import { splitHostPort } from '../../net/address.js';
 import { fromHttpHeaders, toHttpHeaders } from './http.headers.js';
 import { openHttpStream } from './stream-client.js';
+import { ERROR_ID } from '../../errors/ids.js';
+import { DEFAULT_MAX_BODY } from '../../limits.js';
 
-const TRANSPORT_ID = 'go.micro.transport';
-/** Largest stream reply accepted (the server's default request limit). */
-const STREAM_MAX_BODY = 4 * 1024 * 1024;
+const TRANSPORT_ID = ERROR_ID.transport;
 /** Connection failures after which the request certainly was not handled. */
 const NOT_SENT = new Set(['ECONNREFUSED', 'ENOTFOUND', 'EHOSTUNREACH', 'ENETUNREACH', 'EAI_AGAIN']);
 
@@ -28,7 +28,7 @@ export class HttpTransportClient implements TransportClient {
     readonly address: string,
     private readonly pool: Pool,
   ) {
-    const { host, port } = splitAddress(address);
+    const { host, port } = splitHostPort(address);
     this.host = host || '127.0.0.1';
     this.port = port;
   }
@@ -59,7 +59,7 @@ export class HttpTransportClient implements TransportClient {
       host: this.host,
       port: this.port,
       address: this.address,
-      maxBody: STREAM_MAX_BODY,
+      maxBody: DEFAULT_MAX_BODY, // the largest stream reply accepted: the server's default request limit
       connectTimeout: 5_000,
     });
   }

@@ -29,19 +29,14 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import { MicroError } from '../../errors/micro-error.js';
 import { HEADER } from '../../metadata/headers.js';
 import { DEFAULT_STREAM_IDLE_TIMEOUT } from '../idle-streams.js';
-import {
-  socketAddress,
-  type Acceptor,
-  type HttpTimeouts,
-  type ListenOptions,
-  type Message,
-  type Peer,
-} from '../transport.js';
+import type { Acceptor, HttpTimeouts, ListenOptions, Message, Peer } from '../transport.js';
+import { socketAddress } from '../../net/address.js';
 import { fromHttpHeaders, toHttpHeaders } from './http.headers.js';
 import { inTurn, tooManyPipelined } from './pipelining.js';
+import { ERROR_ID } from '../../errors/ids.js';
+import { DEFAULT_MAX_BODY } from '../../limits.js';
 
-export const DEFAULT_MAX_BODY = 4 * 1024 * 1024;
-const SERVER_ID = 'go.micro.server';
+const SERVER_ID = ERROR_ID.server;
 
 export const DEFAULT_HTTP_TIMEOUTS: Required<HttpTimeouts> = {
   headersTimeout: 10_000,

@@ -15,7 +15,8 @@ import type {
   TransportClient,
 } from '../transport.js';
 import { undici } from '../../drivers.js';
-import { joinAddress, listenOn, splitAddress } from '../transport.js';
+import { listenOn } from '../transport.js';
+import { joinHostPort, splitHostPort } from '../../net/address.js';
 import { HttpTransportClient } from './http.client.js';
 import { createHttpAcceptor } from './http.accept.js';
 
@@ -50,7 +51,7 @@ export class HttpTransport implements Transport {
     await listenOn(server, address);
     const bound = server.address() as AddressInfo;
     return {
-      address: joinAddress(bound.address, bound.port),
+      address: joinHostPort(bound.address, bound.port),
       close: (graceMs = 5_000) =>
         new Promise<void>((resolve) => {
           http.close(graceMs);
@@ -70,8 +71,8 @@ export class HttpTransport implements Transport {
   dial(address: string, _options?: DialOptions): TransportClient {
     let entry = this.clients.get(address);
     if (!entry) {
-      const { host, port } = splitAddress(address);
-      const pool = new (undici().Pool)(`http://${joinAddress(host || '127.0.0.1', port)}`, {
+      const { host, port } = splitHostPort(address);
+      const pool = new (undici().Pool)(`http://${joinHostPort(host || '127.0.0.1', port)}`, {
         connections: this.options.poolSize ?? 100,
         keepAliveTimeout: this.options.poolTTL ?? 60_000,
         keepAliveMaxTimeout: this.options.poolTTL ?? 60_000,

@@ -10,6 +10,7 @@ import type { IncomingHttpHeaders } from 'node:http';
 import { MicroError } from '../../errors/micro-error.js';
 import type { Header } from '../transport.js';
 import { fromHttpHeaders, headerValueOut, HTTP_ONLY, isToken } from './http.headers.js';
+import { ERROR_ID } from '../../errors/ids.js';
 
 interface ParserBinding {
   initialize(type: number, resource: object, maxHeaderSize?: number, lenient?: number): void;
@@ -48,7 +49,7 @@ export interface Parsed {
 }
 
 const METHODS = ['DELETE', 'GET', 'HEAD', 'POST', 'PUT', 'CONNECT', 'OPTIONS', 'TRACE', 'PATCH'];
-const ID = 'go.micro.transport.http';
+const ID = ERROR_ID.transportHttp;
 
 export class Http1Parser {
   private readonly parser: ParserBinding;

@@ -12,8 +12,9 @@ import { canonicalHeader, HEADER } from '../../metadata/headers.js';
 import type { Message, Socket } from '../transport.js';
 import { head, Http1Parser, type Parsed } from './http1-parser.js';
 import { HttpStreamSocket, type StreamLink } from './stream-socket.js';
+import { ERROR_ID } from '../../errors/ids.js';
 
-const TRANSPORT_ID = 'go.micro.transport';
+const TRANSPORT_ID = ERROR_ID.transport;
 const NOT_SENT = new Set(['ECONNREFUSED', 'ENOTFOUND', 'EHOSTUNREACH', 'ENETUNREACH', 'EAI_AGAIN']);
 
 export interface StreamDialOptions {

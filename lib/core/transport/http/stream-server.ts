@@ -16,11 +16,13 @@ import { MicroError } from '../../errors/micro-error.js';
 import { canonicalHeader, HEADER } from '../../metadata/headers.js';
 import { EOS, errorMessage } from '../../streaming/stream-wire.js';
 import { IdleStreams } from '../idle-streams.js';
-import { socketAddress, type Acceptor, type Message } from '../transport.js';
+import type { Acceptor, Message } from '../transport.js';
+import { socketAddress } from '../../net/address.js';
 import { head, Http1Parser, type Parsed } from './http1-parser.js';
 import { cancelled, HttpStreamSocket, type StreamLink } from './stream-socket.js';
+import { ERROR_ID } from '../../errors/ids.js';
 
-const SERVER_ID = 'go.micro.server';
+const SERVER_ID = ERROR_ID.server;
 /** How long a connection closed for idleness may take to flush its last bytes before it is destroyed. */
 const CLOSE_GRACE = 5_000;
 

@@ -11,6 +11,7 @@ import { HEADER } from '../../metadata/headers.js';
 import { EOS } from '../../streaming/stream-wire.js';
 import type { IdleTracked } from '../idle-streams.js';
 import type { Message, Socket } from '../transport.js';
+import { ERROR_ID } from '../../errors/ids.js';
 
 /** What a stream needs from the HTTP connection it rides on. */
 export interface StreamLink {
@@ -183,7 +184,7 @@ export class HttpStreamSocket implements Socket, IdleTracked {
 }
 
 export function cancelled(): MicroError {
-  return new MicroError('go.micro.transport.http', 'stream cancelled', 499, 'Client Closed Request');
+  return new MicroError(ERROR_ID.transportHttp, 'stream cancelled', 499, 'Client Closed Request');
 }
 
 function safe(fn: (() => void) | undefined): void {

@@ -18,12 +18,13 @@ import type {
   TransportCallOptions,
   TransportClient,
 } from '../transport.js';
-import { joinAddress, splitAddress } from '../transport.js';
+import { joinHostPort, splitHostPort } from '../../net/address.js';
 import { MemorySocket } from './memory.socket.js';
+import { ERROR_ID } from '../../errors/ids.js';
+import { DEFAULT_MAX_BODY } from '../../limits.js';
 
-const CLIENT_ERROR_ID = 'go.micro.client.transport';
-const SERVER_ERROR_ID = 'go.micro.server.transport';
-const DEFAULT_MAX_BODY = 4 * 1024 * 1024;
+const CLIENT_ERROR_ID = ERROR_ID.clientTransport;
+const SERVER_ERROR_ID = ERROR_ID.serverTransport;
 
 /** The process-wide "network": listeners by port. Port 0 takes the next free one from here up. */
 const listeners = new Map<number, MemoryListener>();
@@ -156,7 +157,7 @@ class MemoryClient implements TransportClient {
   }
 
   private listener(): MemoryListener | undefined {
-    return listeners.get(splitAddress(this.address).port);
+    return listeners.get(splitHostPort(this.address).port);
   }
 
   private refused(): MicroError {
@@ -175,14 +176,14 @@ export class MemoryTransport implements Transport {
 
   /** Listens on "host:port" in this process; port 0 (or none) takes a free one. */
   async listen(address: string, acceptor: Acceptor, options: ListenOptions = {}): Promise<Listener> {
-    const { host, port: asked } = splitAddress(address);
+    const { host, port: asked } = splitHostPort(address);
     const port = asked || freePort();
     if (listeners.has(port)) {
       throw Object.assign(new Error(`listen EADDRINUSE: address already in use ${address} (memory)`), {
         code: 'EADDRINUSE',
       });
     }
-    const bound = joinAddress(host || '127.0.0.1', port);
+    const bound = joinHostPort(host || '127.0.0.1', port);
     const listener = new MemoryListener(bound, port, acceptor, options.maxBodySize ?? DEFAULT_MAX_BODY);
     listeners.set(port, listener);
     return listener;
@@ -192,7 +193,7 @@ export class MemoryTransport implements Transport {
   dial(address: string): TransportClient {
     let client = this.clients.get(address);
     if (!client) {
-      client = new MemoryClient(address, joinAddress('127.0.0.1', freePort()), this.open);
+      client = new MemoryClient(address, joinHostPort('127.0.0.1', freePort()), this.open);
       this.clients.set(address, client);
     }
     return client;

@@ -30,6 +30,8 @@
  * OPEN's included) before it needs WINDOW credit from the receiver; credit is granted as the
  * receiver's application consumes messages. Unary calls are not flow controlled.
  */
+import { ERROR_ID } from '../../errors/ids.js';
+
 export const VERSION = 1;
 export const PREFACE: Buffer = Buffer.from([0x00, 0x4e, 0x4d, 0x46, 0x0d, 0x0a, VERSION, 0x00]);
 export const FRAME_HEADER = 9;
@@ -49,12 +51,11 @@ export const T_GOAWAY = 10;
 export const INITIAL_WINDOW = 64 * 1024;
 /** Room for frame and header bytes on top of the largest body. */
 export const HEADER_ROOM = 64 * 1024;
-export const DEFAULT_MAX_BODY = 4 * 1024 * 1024;
 export const MAX_ID = 0xffffffff;
 
 /** Error ids used by this transport's MicroErrors. */
-export const CLIENT_ERROR_ID = 'go.micro.client.transport';
-export const SERVER_ERROR_ID = 'go.micro.server.transport';
+export const CLIENT_ERROR_ID = ERROR_ID.clientTransport;
+export const SERVER_ERROR_ID = ERROR_ID.serverTransport;
 
 /** Index i+1 on the wire. Append only: reordering breaks version 1. */
 export const STATIC_KEYS: readonly string[] = [

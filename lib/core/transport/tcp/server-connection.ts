@@ -11,7 +11,8 @@
 import type { Socket as NetSocket } from 'node:net';
 import { MicroError } from '../../errors/micro-error.js';
 import { IdleStreams } from '../idle-streams.js';
-import { socketAddress, type Acceptor, type Message, type Peer, type Reply } from '../transport.js';
+import type { Acceptor, Message, Peer, Reply } from '../transport.js';
+import { socketAddress } from '../../net/address.js';
 import { frameTooLarge, fromResetPayload, headerTooLong } from './errors.js';
 import { BACKLOG_LIMIT, FRAME_TOO_LARGE, FrameWriter } from './frame-writer.js';
 import { BatchedReading } from './batched-reading.js';

@@ -4,7 +4,7 @@
  * replaced on the next call and never reused.
  */
 import type { Message, Socket, TransportCallOptions, TransportClient } from '../transport.js';
-import { splitAddress } from '../transport.js';
+import { splitHostPort } from '../../net/address.js';
 import { ClientConnection, type CallCallback, type ClientConnectionOptions } from './client-connection.js';
 
 export type PoolOptions = Omit<ClientConnectionOptions, 'host' | 'port'> & { poolSize: number };
@@ -24,7 +24,7 @@ export class TcpClient implements TransportClient {
     readonly address: string,
     options: PoolOptions,
   ) {
-    const { host, port } = splitAddress(address);
+    const { host, port } = splitHostPort(address);
     const { poolSize, ...rest } = options;
     this.connectionOptions = { ...rest, host: host || '127.0.0.1', port };
     this.slots = Array.from({ length: Math.max(1, poolSize) }, () => undefined);

@@ -9,11 +9,13 @@ import { createServer as createNetServer, type AddressInfo, type Server, type So
 import { createServer as createTlsServer } from 'node:tls';
 import { createHttpAcceptor } from '../http/http.accept.js';
 import type { Acceptor, Listener, ListenOptions } from '../transport.js';
-import { joinAddress, listenOn } from '../transport.js';
+import { listenOn } from '../transport.js';
+import { joinHostPort } from '../../net/address.js';
 import { DEFAULT_STREAM_IDLE_TIMEOUT } from '../idle-streams.js';
-import { DEFAULT_MAX_BODY, HEADER_ROOM } from './protocol.js';
+import { HEADER_ROOM } from './protocol.js';
 import { ServerConnection } from './server-connection.js';
 import { sniff } from './sniff.js';
+import { DEFAULT_MAX_BODY } from '../../limits.js';
 
 export interface TcpListenOptions extends ListenOptions {
   /** Closes connections that have not shown their protocol within this many ms (default 10 s). */
@@ -81,7 +83,7 @@ export async function listenTcp(
   const bound = server.address() as AddressInfo;
 
   return {
-    address: joinAddress(bound.address, bound.port),
+    address: joinHostPort(bound.address, bound.port),
     close: (graceMs = 5_000) => {
       if (closing) return closedPromise!;
       closing = true;

@@ -13,9 +13,10 @@ import type {
   Transport,
   TransportClient,
 } from '../transport.js';
-import { DEFAULT_MAX_BODY, HEADER_ROOM } from './protocol.js';
+import { HEADER_ROOM } from './protocol.js';
 import { TcpClient } from './tcp.client.js';
 import { listenTcp, type TcpListenOptions } from './tcp.listener.js';
+import { DEFAULT_MAX_BODY } from '../../limits.js';
 
 export interface TcpTransportOptions {
   /** Multiplexed connections per node address (default 1). */

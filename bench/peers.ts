@@ -12,9 +12,9 @@
 export interface Peer {
   id: string;
   label: string;
-  /** A script under bench/peers/, or `go:serve`. */
+  /** A script under bench/peers/ (no extension: .ts or built .js), or `go:serve`. */
   server: string;
-  /** A script under bench/peers/, or `go:bench`. */
+  /** A script under bench/peers/ (no extension), or `go:bench`. */
   client: string;
   env?: Record<string, string>;
 }
@@ -26,8 +26,8 @@ export const PEERS: Peer[] = [
   {
     id: 'nest-micro-tcp',
     label: 'nest-micro, fast transport (tcp), JSON, `client.call()`',
-    server: 'nest-micro.server.ts',
-    client: 'nest-micro.client.ts',
+    server: 'nest-micro.server',
+    client: 'nest-micro.client',
     env: { BENCH_TRANSPORT: 'tcp', BENCH_CODEC: 'json' },
   },
   {
@@ -35,41 +35,41 @@ export const PEERS: Peer[] = [
     // memory registry replaced by the default, mDNS)
     id: 'nest-micro-tcp-send',
     label: 'nest-micro, fast transport (tcp), JSON, Nest `send()`',
-    server: 'nest-micro.server.ts',
-    client: 'nest-micro-send.client.ts',
+    server: 'nest-micro.server',
+    client: 'nest-micro-send.client',
     env: { BENCH_TRANSPORT: 'tcp', BENCH_CODEC: 'json', MICRO_REGISTRY: 'mdns' },
   },
   {
     id: 'nest-micro-tcp-proto',
     label: 'nest-micro, fast transport (tcp), protobuf',
-    server: 'nest-micro.server.ts',
-    client: 'nest-micro.client.ts',
+    server: 'nest-micro.server',
+    client: 'nest-micro.client',
     env: { BENCH_TRANSPORT: 'tcp', BENCH_CODEC: 'protobuf' },
   },
   {
     id: 'nest-micro-http',
     label: 'nest-micro, HTTP transport, JSON',
-    server: 'nest-micro.server.ts',
-    client: 'nest-micro.client.ts',
+    server: 'nest-micro.server',
+    client: 'nest-micro.client',
     env: { BENCH_TRANSPORT: 'http', BENCH_CODEC: 'json' },
   },
   {
     id: 'nest-tcp',
     label: 'Nest 12 TCP transport',
-    server: 'nest-tcp.server.ts',
-    client: 'nest-tcp.client.ts',
+    server: 'nest-tcp.server',
+    client: 'nest-tcp.client',
   },
   {
     id: 'moleculer-tcp',
     label: 'Moleculer 0.15 TCP transporter',
-    server: 'moleculer.server.ts',
-    client: 'moleculer.client.ts',
+    server: 'moleculer.server',
+    client: 'moleculer.client',
   },
   {
     id: 'raw-net',
     label: 'raw `net`, newline-delimited JSON, pipelined',
-    server: 'raw-net.server.ts',
-    client: 'raw-net.client.ts',
+    server: 'raw-net.server',
+    client: 'raw-net.client',
   },
   {
     id: 'go-micro',
@@ -80,7 +80,7 @@ export const PEERS: Peer[] = [
   {
     id: 'go-to-nest-micro',
     label: 'go-micro v5 client → nest-micro service (its port, HTTP, JSON)',
-    server: 'nest-micro.server.ts',
+    server: 'nest-micro.server',
     client: 'go:bench',
     env: { BENCH_TRANSPORT: 'tcp', BENCH_CODEC: 'json' },
   },
@@ -88,13 +88,13 @@ export const PEERS: Peer[] = [
     id: 'nest-micro-to-go',
     label: 'nest-micro client → go-micro v5 service (HTTP, JSON)',
     server: 'go:serve',
-    client: 'nest-micro.client.ts',
+    client: 'nest-micro.client',
     env: { BENCH_TRANSPORT: 'http', BENCH_CODEC: 'json', BENCH_DIRECT: '1' },
   },
   {
     id: 'raw-http',
     label: 'raw `node:http` keep-alive',
-    server: 'raw-http.server.ts',
-    client: 'raw-http.client.ts',
+    server: 'raw-http.server',
+    client: 'raw-http.client',
   },
 ];

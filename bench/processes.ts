@@ -1,5 +1,6 @@
 /**
- * Child processes of the harness: TypeScript run by Node with the project's loader, or a program
+ * Child processes of the harness: a script run by Node (compiled .js as it is, .ts with the
+ * project's loader), or a program
  * (the go-micro peer) run as it is; a server that is ready once it prints READY (or the Go peer's
  * `{"event":"ready"}` line), a client run to completion under a time budget. Every process is
  * stopped by its own pid (SIGTERM, then SIGKILL after 5 s).
@@ -15,7 +16,7 @@ export interface ServerProcess {
   stop(): Promise<void>;
 }
 
-/** A TypeScript script (run by Node), or a program with its arguments. */
+/** A script run by Node (.js, or .ts under the loader), or a program with its arguments. */
 export type Target = string | { command: string; args: string[] };
 
 const describeTarget = (target: Target): string =>
@@ -29,7 +30,8 @@ function spawnTs(
 ): ChildProcess {
   const options: SpawnOptions = { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] };
   if (typeof target !== 'string') return spawn(target.command, [...target.args, ...args], options);
-  return spawn(process.execPath, [...nodeArgs, '--import', loader, target, ...args], options);
+  const hook = target.endsWith('.ts') ? ['--import', loader] : [];
+  return spawn(process.execPath, [...nodeArgs, ...hook, target, ...args], options);
 }
 
 function stopChild(child: ChildProcess): Promise<void> {

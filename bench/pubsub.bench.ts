@@ -12,7 +12,7 @@
  * process (publisher and subscriber together) and of redis-server (from /proc, 10 ms steps), which
  * hold better than msg/s on a machine that is busy with something else. Everything is bounded: a round that does
  * not complete within 60 s reports what was lost.
- * Run: node --import ./scripts/register-ts.mjs bench/pubsub.bench.ts [--total 5000] [--rounds 3]
+ * Run: npm run bench:pubsub -- [--total 5000] [--rounds 3] (built: dist/bench/pubsub.bench.js)
  *   [--window 64] [--peers redis-broadcast,redis-queue,http-broadcast,http-queue,nest-redis]
  */
 import 'reflect-metadata';

@@ -1,5 +1,8 @@
 /**
- * `npm run bench`: the speed harness of issue 5. For every round, every peer in rotated order: a
+ * `npm run bench`: the speed harness of issue 5. It runs built (`npm run build`, then
+ * dist/bench/run.js): every Node peer process runs compiled JavaScript, as users run the package
+ * (under the TypeScript loader, `node --import ./scripts/register-ts.mjs bench/run.ts`, its peers run
+ * from source). For every round, every peer in rotated order: a
  * free port, its server process (waits for READY), then its client process, which runs the
  * closed-loop load at each concurrency (warm-up, measured window) and prints RESULT lines; both
  * processes are stopped by pid before the next peer starts. Then the micro-benchmarks (selector +
@@ -13,17 +16,17 @@
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { cpus } from 'node:os';
-import { fileURLToPath } from 'node:url';
 import { Command } from 'commander';
 import type { LevelResult } from './load.js';
 import type { MicroResult } from './micro.bench.js';
 import { startupReport, type StartupResult } from './startup.bench.js';
 import { sampleCpu } from './cpu.js';
+import { benchScript, repoRoot } from './paths.js';
 import { GO_ENV, PEERS, type Peer } from './peers.js';
 import { freePort, runNode, startServer, type Target } from './processes.js';
 import { checkGoals, cpuTable, goalsTable, latencyTable, summarize, throughputTable } from './report.js';
 
-const root = fileURLToPath(new URL('..', import.meta.url));
+const root = repoRoot + '/';
 const env = process.env;
 const program = new Command()
   .option('--warmup <seconds>', 'warm-up per level', env.BENCH_WARMUP ?? '2')
@@ -76,7 +79,7 @@ if (peers.some((p) => p.server.startsWith('go:') || p.client.startsWith('go:')))
 function target(script: string, port: string): Target {
   if (script === 'go:serve') return { command: goPeer!, args: ['serve', '--name', 'go.greeter'] };
   if (script === 'go:bench') return { command: goPeer!, args: ['bench', '--address', `127.0.0.1:${port}`] };
-  return `${root}bench/peers/${script}`;
+  return benchScript(`peers/${script}`);
 }
 
 async function runPeer(peer: Peer, round: number): Promise<void> {
@@ -146,7 +149,7 @@ for (let round = 0; round < rounds; round++) {
 const f = (n: number): string => n.toFixed(2);
 let micro: MicroResult | undefined;
 if (o.micro) {
-  const out = await runNode(`${root}bench/micro.bench.ts`, {}, [], 300_000, ['--json']);
+  const out = await runNode(benchScript('micro.bench'), {}, [], 300_000, ['--json']);
   const line = out.split('\n').find((l) => l.startsWith('RESULT '));
   if (line) micro = JSON.parse(line.slice(7)) as MicroResult;
 }

@@ -1,8 +1,9 @@
 /** greeter.Request / greeter.Response from sample/proto/greeter.proto, for the protobuf runs. */
-import { fileURLToPath } from 'node:url';
 import { loadProtoSync, protoType } from '../../lib/core/codec/index.js';
+import { repoRoot } from '../paths.js';
 
-const root = loadProtoSync(fileURLToPath(new URL('../../sample/proto/greeter.proto', import.meta.url)));
+// from the repository root: the .proto is not compiled into dist/
+const root = loadProtoSync(`${repoRoot}/sample/proto/greeter.proto`);
 export const GreeterProto = {
   request: protoType(root, 'greeter.Request'),
   response: protoType(root, 'greeter.Response'),

@@ -40,8 +40,11 @@ import { fileURLToPath } from 'node:url';
 import { findBinary } from '../../support/processes.js';
 import type { Netns } from './netns.js';
 
-/** test/interop/go: the Go module of the peers. */
-export const GO_DIR = fileURLToPath(new URL('../go', import.meta.url));
+/** test/interop/go: the Go module of the peers (in the source tree also when this file runs built, from dist/). */
+export const GO_DIR = fileURLToPath(new URL('../go', import.meta.url)).replace(
+  /([\\/])dist[\\/](?=test[\\/])/,
+  '$1',
+);
 /** Where built peers are cached (git-ignored). */
 export const GO_BIN_DIR = join(GO_DIR, '.cache', 'go-bin');
 /** Budget of one build (a cold one downloads modules and compiles go-micro: ~70-120 s here). */

@@ -1,7 +1,9 @@
 /**
  * Summarises a V8 .cpuprofile (from `--cpu-prof`): self time by function and by source file, and
  * the inclusive time of functions matching a pattern, so a profile can be quoted in a report.
- * Run: node --import ./scripts/register-ts.mjs bench/profile-summary.ts <file.cpuprofile> [top] [pattern]
+ * Run: node dist/bench/profile-summary.js <file.cpuprofile> [top] [pattern] [skip seconds]
+ * (or bench/profile-summary.ts under the loader). `skip` leaves out the first seconds of the
+ * profile (start-up, warm-up), so what is summarised is the steady state.
  */
 import { readFileSync } from 'node:fs';
 
@@ -17,11 +19,18 @@ interface Profile {
 }
 
 const short = (url: string): string =>
-  url.replace(/^file:\/\/\/work\/main\//, '').replace(/.*node_modules\//, 'nm:') || '(native)';
+  url
+    .replace(/^file:\/\/.*?\/(?=(?:dist\/)?(?:lib|bench|sample|test)\/)/, '')
+    .replace(/.*node_modules\//, 'nm:') || '(native)';
 
-export function summarise(profile: Profile, top = 25, pattern?: RegExp): string {
+export function summarise(profile: Profile, top = 25, pattern?: RegExp, skipSeconds = 0): string {
   const self = new Map<number, number>();
-  profile.samples.forEach((id, i) => self.set(id, (self.get(id) ?? 0) + (profile.timeDeltas[i] ?? 0)));
+  let at = 0;
+  profile.samples.forEach((id, i) => {
+    const delta = profile.timeDeltas[i] ?? 0;
+    at += delta;
+    if (at >= skipSeconds * 1e6) self.set(id, (self.get(id) ?? 0) + delta);
+  });
   const total = [...self.values()].reduce((a, b) => a + b, 0);
   const byId = new Map(profile.nodes.map((n) => [n.id, n]));
   const fnSelf = new Map<string, number>();
@@ -65,5 +74,5 @@ export function summarise(profile: Profile, top = 25, pattern?: RegExp): string 
 if (process.argv[2]) {
   const profile = JSON.parse(readFileSync(process.argv[2], 'utf8')) as Profile;
   const pattern = process.argv[4] ? new RegExp(process.argv[4]) : undefined;
-  console.log(summarise(profile, Number(process.argv[3] ?? 25), pattern));
+  console.log(summarise(profile, Number(process.argv[3] ?? 25), pattern, Number(process.argv[5] ?? 0)));
 }

@@ -10,11 +10,13 @@
  * `send` keeps Nest's ClientProxy semantics (cold, one call per subscription, packet through the
  * dispatch hook, a void reply completes empty, unsubscribing drops the reply) without its
  * `defer(connect)` + `mergeMap` wrapping: `connect()` does nothing here, and that wrapping cost
- * more than the rest of the client's own per-call work.
+ * more than the rest of the client's own per-call work. Nor does it go through Nest's packet
+ * callbacks: a subscription calls and settles its subscriber directly (a packet only when a
+ * dispatch hook is set, no teardown: a closed subscriber ignores a late reply).
  */
 import { randomUUID } from 'node:crypto';
 import { ClientProxy, type ReadPacket, type WritePacket } from '@nestjs/microservices';
-import { Observable } from 'rxjs';
+import { Observable, type Subscriber } from 'rxjs';
 import '../nest-logger.js';
 import type { Broker } from '../../core/broker/broker.js';
 import { MicroError } from '../../core/errors/micro-error.js';
@@ -111,9 +113,7 @@ export class MicroClient extends ClientProxy {
     // null or undefined: Nest's own InvalidMessageException, as an erroring Observable
     if (pattern === null || pattern === undefined || data === null || data === undefined)
       return super.send<TResult, TInput>(pattern, data);
-    return new Observable<TResult>((subscriber) =>
-      this.publishPacket(this.createPacket(pattern, data), this.createObserver(subscriber)),
-    );
+    return new SendObservable<TResult>(this, pattern, data);
   }
 
   /** The promise form of `emit`; Nest's own packet publishing goes through the same method. */
@@ -154,6 +154,30 @@ export class MicroClient extends ClientProxy {
 
   protected override serializeError(err: unknown): unknown {
     return err instanceof MicroError ? err : (MicroError.fromObject(err) ?? err);
+  }
+
+  /** One subscription of `send`: the call, its reply or error to the subscriber. */
+  private dispatch(pattern: unknown, data: unknown, subscriber: Subscriber<unknown>): void {
+    let options: Partial<ClientCallOptions> | undefined;
+    if (this.onDispatchHook !== undefined) {
+      // the hook may set the packet's metadata (not its pattern or data)
+      const metadata = this.createPacket(pattern, data).metadata as MetadataInit | undefined;
+      if (metadata) options = { metadata };
+    }
+    // a bound client's "Service.Method" pattern without the route object
+    const bound = typeof pattern === 'string' && this.service ? this.service : undefined;
+    const route = bound === undefined ? this.route(pattern) : undefined;
+    const call =
+      route === undefined
+        ? this.call(bound!, pattern as string, data, options)
+        : this.call(route.service, route.endpoint, data, options);
+    call.then(
+      (response) => {
+        if (response !== undefined) subscriber.next(this.serializeResponse(response));
+        subscriber.complete();
+      },
+      (err: unknown) => (err ? subscriber.error(this.serializeError(err)) : subscriber.complete()),
+    );
   }
 
   private publishPacket(packet: ReadPacket, callback: (packet: WritePacket) => void): () => void {
@@ -200,6 +224,24 @@ export class MicroClient extends ClientProxy {
       `invalid pattern ${JSON.stringify(pattern)}: use "Service.Method" or {service, endpoint}`,
     );
   }
+}
+
+/**
+ * The cold Observable `send` returns: each subscription makes one call. Its subscribe function is
+ * shared by every instance (rxjs calls it with the Observable as `this`): no closure per call.
+ */
+class SendObservable<T> extends Observable<T> {
+  constructor(
+    readonly client: MicroClient,
+    readonly pattern: unknown,
+    readonly data: unknown,
+  ) {
+    super(subscribeSend as (this: Observable<T>, subscriber: Subscriber<T>) => void);
+  }
+}
+
+function subscribeSend(this: SendObservable<unknown>, subscriber: Subscriber<unknown>): void {
+  this.client['dispatch'](this.pattern, this.data, subscriber);
 }
 
 /**

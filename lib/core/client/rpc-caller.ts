@@ -130,7 +130,17 @@ export class RpcCaller {
       }
       const attempts = new Attempts(this, service, endpoint, header, body, codec, o, deadline, ok, fail);
       if (o.address) return attempts.start(fixedAddresses(o.address));
-      this.options.selector
+      const selector = this.options.selector;
+      // from the registry's cache without a promise and a turn when the selector can (the call's
+      // options carry the selector's: filters, strategy)
+      let selected: Next | undefined;
+      try {
+        selected = selector.selectCached?.(service, o);
+      } catch (error) {
+        return fail(error);
+      }
+      if (selected !== undefined) return attempts.start(selected);
+      selector
         .select(service, { filters: o.filters, strategy: o.strategy })
         .then((next) => attempts.start(next), fail);
     });

@@ -82,6 +82,12 @@ export class RegistrySelector implements Selector {
     }
   }
 
+  selectCached(service: string, options?: SelectOptions): Next | undefined {
+    if (typeof service !== 'string' || service === '') return undefined; // select's 400
+    const cached = this.options.registry.cachedService?.(service);
+    return Array.isArray(cached) && cached.length > 0 ? this.nextFor(service, cached, options) : undefined;
+  }
+
   private nextFor(service: string, found: Service[], options: SelectOptions | undefined): Next {
     const health = this.serviceHealth(service);
     const now = this.clock();

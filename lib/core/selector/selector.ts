@@ -72,6 +72,11 @@ export interface Selector {
   readonly name: string;
   select(service: string, options?: SelectOptions): Promise<Next>;
   /**
+   * Optional: `select` without a promise when it can answer at once (the registry's cache holds the
+   * service); undefined when it cannot (then `select`). Throws what `select` would reject with.
+   */
+  selectCached?(service: string, options?: SelectOptions): Next | undefined;
+  /**
    * Report an attempt's outcome on a node: `error` null/undefined means success. Every node a
    * `next()` yielded should be marked exactly once (this releases its in-flight count).
    */

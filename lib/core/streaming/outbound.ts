@@ -10,7 +10,21 @@
  */
 import { isObservable, type Observable, type Subscription } from 'rxjs';
 import type { Message, Socket } from '../transport/transport.js';
-import { overflow } from './stream-wire.js';
+import { MicroError } from '../errors/micro-error.js';
+
+/**
+ * Default bound on what an Observable producer may queue ahead of the peer's window, in encoded
+ * bytes: large enough for finite streams from memory, small enough to stop a runaway one.
+ */
+export const DEFAULT_MAX_BUFFERED = 64 * 1024 * 1024;
+
+export function overflow(id: string, limit: number): MicroError {
+  return new MicroError(
+    id,
+    `stream producer ran ${limit} bytes ahead of a slower consumer; return an AsyncIterable (async generator) for backpressure`,
+    503,
+  );
+}
 
 export type Source = Observable<unknown> | AsyncIterable<unknown>;
 

@@ -20,15 +20,19 @@ import { microExtras, type HandlerExtras } from '../decorators/handler-meta.js';
 import { toMicroError } from '../errors.js';
 import { MicroError } from '../../core/errors/micro-error.js';
 import { HEADER } from '../../core/metadata/headers.js';
-import { isAsyncIterable, Outbound, type Source } from '../../core/streaming/outbound.js';
+import {
+  DEFAULT_MAX_BUFFERED,
+  isAsyncIterable,
+  Outbound,
+  type Source,
+} from '../../core/streaming/outbound.js';
 import {
   canPause,
   classify,
-  DEFAULT_MAX_BUFFERED,
   EOS,
   errorMessage,
   type PausableSocket,
-} from '../../core/streaming/stream-wire.js';
+} from '../../core/transport/stream-wire.js';
 import type { Message, Socket } from '../../core/transport/transport.js';
 import { runInCallScope } from './call-scope.js';
 import { MicroContext } from './micro-context.js';

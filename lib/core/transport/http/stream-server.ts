@@ -14,7 +14,7 @@
 import type { Socket as NetSocket } from 'node:net';
 import { MicroError } from '../../errors/micro-error.js';
 import { canonicalHeader, HEADER } from '../../metadata/headers.js';
-import { EOS, errorMessage } from '../../streaming/stream-wire.js';
+import { EOS, errorMessage } from '../stream-wire.js';
 import { IdleStreams } from '../idle-streams.js';
 import type { Acceptor, Message } from '../transport.js';
 import { socketAddress } from '../../net/address.js';

@@ -8,7 +8,7 @@
  */
 import { MicroError } from '../../errors/micro-error.js';
 import { HEADER } from '../../metadata/headers.js';
-import { EOS } from '../../streaming/stream-wire.js';
+import { EOS } from '../stream-wire.js';
 import type { IdleTracked } from '../idle-streams.js';
 import type { Message, Socket } from '../transport.js';
 import { ERROR_ID } from '../../errors/ids.js';

@@ -4,11 +4,12 @@
  * sender's failure (a MicroError's JSON), sent in band so it arrives after the messages before it.
  * The opening message carries the routing headers; its body is not data (go-micro discards it).
  * Transports that have a native end (the framed TCP END frame) map `Socket.end()` onto it; the
- * HTTP transport writes the EOS message.
+ * HTTP transport writes the EOS message. It sits with the transports, which write EOS and in-band
+ * errors themselves; the streaming layer above (core/streaming) reads it too.
  */
 import { MicroError } from '../errors/micro-error.js';
 import { HEADER } from '../metadata/headers.js';
-import type { Message, Socket } from '../transport/transport.js';
+import type { Message, Socket } from './transport.js';
 
 export const EOS = 'EOS';
 const EMPTY: Buffer = Buffer.alloc(0);
@@ -37,18 +38,4 @@ export function classify(message: Message, fallbackId: string): Classified {
   if (error === undefined || error === '') return { kind: 'data', message };
   if (error === EOS) return { kind: 'end' };
   return { kind: 'error', error: MicroError.parse(error, fallbackId) };
-}
-
-/**
- * Default bound on what an Observable producer may queue ahead of the peer's window, in encoded
- * bytes: large enough for finite streams from memory, small enough to stop a runaway one.
- */
-export const DEFAULT_MAX_BUFFERED = 64 * 1024 * 1024;
-
-export function overflow(id: string, limit: number): MicroError {
-  return new MicroError(
-    id,
-    `stream producer ran ${limit} bytes ahead of a slower consumer; return an AsyncIterable (async generator) for backpressure`,
-    503,
-  );
 }

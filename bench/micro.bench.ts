@@ -98,12 +98,14 @@ export async function runMicro(iterations = 100_000): Promise<MicroResult> {
 
   return {
     selectorCodecJson: await best(iterations, () => {
-      selectOnce(one, 'greeter'); // warm cache: synchronous
+      const selected = selectOnce(one, 'greeter'); // warm cache: synchronous
       codecOnce(json);
+      return selected;
     }),
     selectorCodecProtobuf: await best(iterations, () => {
-      selectOnce(one, 'greeter');
+      const selected = selectOnce(one, 'greeter');
       codecOnce(proto);
+      return selected;
     }),
     selectOnly: await best(iterations, () => selectOnce(one, 'greeter')),
     codecJson: await best(iterations, () => codecOnce(json)),

@@ -79,7 +79,7 @@ function play(address: string, c: FuzzCase): Promise<void> {
     socket.on('error', () => undefined);
     socket.on('data', () => undefined);
     socket.on('close', finish);
-    socket.once('connect', async () => {
+    const send = async (): Promise<void> => {
       for (const part of c.parts) {
         if (socket.destroyed) return;
         socket.write(part);
@@ -90,7 +90,8 @@ function play(address: string, c: FuzzCase): Promise<void> {
         endless = setInterval(() => void (socket.writableNeedDrain || socket.write(chunk)), 1);
       } else if (c.leave === 'destroy') finish();
       else if (c.leave === 'end') socket.end();
-    });
+    };
+    socket.once('connect', () => void send());
   });
 }
 

@@ -39,6 +39,12 @@ export interface MicroOptions {
   /** Options of the default selector (strategy, filters, node health) when `selector` is not given. */
   selectorOptions?: Omit<SelectorOptions, 'registry'>;
   transport?: Transport;
+  /**
+   * Transports for calls to nodes announcing another kind than `transport`'s (go-micro nodes announce
+   * `http`), e.g. `[new HttpTransport({ poolSize: 20 })]`; a kind not given here is made from
+   * `transport`'s options where they carry over.
+   */
+  transports?: Transport[];
   broker?: Broker;
   /** Codecs by Content-Type; the first is the client's default. Default: JSON. */
   codecs?: Codec[];
@@ -85,6 +91,7 @@ export interface ResolvedOptions {
   registry: Registry;
   selector: Selector;
   transport: Transport;
+  transports: Transport[];
   broker: Broker;
   codecs: Codec[];
   registerInterval: number;
@@ -157,6 +164,7 @@ export function resolveOptions(options: MicroOptions, env: Env = process.env): R
     transport: e.MICRO_TRANSPORT
       ? createTransport(e.MICRO_TRANSPORT)
       : (options.transport ?? createTransport(undefined)),
+    transports: [...(options.transports ?? [])],
     broker: e.MICRO_BROKER
       ? createBroker(e.MICRO_BROKER, e.MICRO_BROKER_ADDRESS, registry)
       : (options.broker ?? createBroker(undefined, e.MICRO_BROKER_ADDRESS, registry)),

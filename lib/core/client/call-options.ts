@@ -124,6 +124,8 @@ export interface CallerOptions {
   codecs: Codec[];
   /** The module's transport; nodes announcing another kind get one made from it (transport-choice.ts). */
   transport: Transport;
+  /** Other configured transports, for nodes announcing their kind (`name`) rather than `transport`'s. */
+  transports?: readonly Transport[];
   selector: Selector;
   /** Defaults for every call. */
   client: Partial<ClientCallOptions>;

@@ -52,7 +52,7 @@ export class RpcCaller {
 
   constructor(private readonly options: CallerOptions) {
     this.codecs = new Codecs(options.codecs);
-    this.transports = new TransportChoice(options.transport);
+    this.transports = new TransportChoice(options.transport, options.transports);
   }
 
   /** Closes transports opened for nodes that advertise another one than the module's. */

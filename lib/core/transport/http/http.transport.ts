@@ -33,7 +33,7 @@ export class HttpTransport implements Transport {
   readonly name: string = 'http';
   private readonly clients = new Map<string, { client: HttpTransportClient; pool: Pool }>();
 
-  constructor(private readonly options: HttpTransportOptions = {}) {}
+  constructor(readonly options: HttpTransportOptions = {}) {}
 
   async listen(address: string, acceptor: Acceptor, options: ListenOptions = {}): Promise<Listener> {
     const httpTimeouts = { ...this.options.httpTimeouts, ...options.httpTimeouts };

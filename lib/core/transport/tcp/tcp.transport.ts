@@ -48,7 +48,7 @@ export class TcpTransport implements Transport {
   private tlsClients = new WeakMap<TlsOptions, Map<string, TcpClient>>();
   private readonly all = new Set<TcpClient>();
 
-  constructor(private readonly options: TcpTransportOptions = {}) {}
+  constructor(readonly options: TcpTransportOptions = {}) {}
 
   listen(address: string, acceptor: Acceptor, options: TcpListenOptions = {}): Promise<Listener> {
     const httpTimeouts = { ...this.options.httpTimeouts, ...options.httpTimeouts };

@@ -34,6 +34,9 @@ import { withFallback } from './fallback.js';
 import { requestHeader } from './request-header.js';
 import { TransportChoice } from './transport-choice.js';
 import { ERROR_ID } from '../errors/ids.js';
+import { ATTR_RETRIES } from '../telemetry/attributes.js';
+import { endSpan, startAttemptSpan, startCallSpan, type Traced } from '../telemetry/spans.js';
+import type { Span } from '../telemetry/otel-api.js';
 
 const CLIENT_ID = ERROR_ID.client;
 const TRANSPORT_ID = ERROR_ID.transport;
@@ -74,17 +77,24 @@ export class RpcCaller {
       return Promise.reject(error);
     }
     const wrappers = options.wrappers;
+    // a CLIENT span for the whole call, a child per attempt (undefined while tracing is off)
+    const traced = startCallSpan(service, endpoint);
     let call: Promise<unknown>;
-    if (!wrappers?.length) call = this.execute(service, endpoint, data, options);
+    if (!wrappers?.length) call = this.execute(service, endpoint, data, options, traced);
     else {
       const run = wrappers.reduceRight<CallFn>(
         (next, wrap) => wrap(next),
-        (r) => this.execute(r.service, r.endpoint, r.data, r.options),
+        (r) => this.execute(r.service, r.endpoint, r.data, r.options, traced),
       );
       // wrappers may change what they are given: they get their own copy of the options
       call = run({ service, endpoint, data, options: { ...options } });
     }
     // outside the wrappers, so tracing and metrics see the failure the fallback hides
+    if (traced)
+      call.then(
+        () => endSpan(traced.span),
+        (error: unknown) => endSpan(traced.span, error),
+      );
     return (options.fallback === undefined ? call : withFallback(call, options.fallback)) as Promise<T>;
   }
 
@@ -107,7 +117,13 @@ export class RpcCaller {
    * wrappers ask for one). A bulkhead or breaker in the options admits it first, or refuses it
    * without a network call; an admitted call reports its outcome to them when it settles.
    */
-  private execute(service: string, endpoint: string, data: unknown, o: ClientCallOptions): Promise<unknown> {
+  private execute(
+    service: string,
+    endpoint: string,
+    data: unknown,
+    o: ClientCallOptions,
+    traced: Traced | undefined,
+  ): Promise<unknown> {
     return new Promise((resolve, reject) => {
       const deadline = callDeadline(o.timeout, describeCall(service, endpoint));
       const codec = this.codecs.get(o.contentType);
@@ -128,7 +144,19 @@ export class RpcCaller {
           reject(error);
         };
       }
-      const attempts = new Attempts(this, service, endpoint, header, body, codec, o, deadline, ok, fail);
+      const attempts = new Attempts(
+        this,
+        service,
+        endpoint,
+        header,
+        body,
+        codec,
+        o,
+        deadline,
+        ok,
+        fail,
+        traced,
+      );
       if (o.address) return attempts.start(fixedAddresses(o.address));
       const selector = this.options.selector;
       // from the registry's cache without a promise and a turn when the selector can (the call's
@@ -191,6 +219,7 @@ class Attempts {
   private next!: Next;
   private node!: Node;
   private started = 0;
+  private span: Span | undefined;
   private readonly onReply = (error: unknown, reply?: Message): void => this.settle(error, reply);
 
   constructor(
@@ -204,6 +233,7 @@ class Attempts {
     private readonly deadline: number,
     private readonly resolve: (value: unknown) => void,
     private readonly reject: (error: unknown) => void,
+    private readonly traced: Traced | undefined,
   ) {}
 
   start(next: Next): void {
@@ -222,6 +252,9 @@ class Attempts {
       const timeout = Math.min(remaining, o.attemptTimeout ?? remaining, MAX_TIMEOUT_MS);
       this.header[HEADER.timeout] = msToTimeoutHeader(timeout);
       this.started = now;
+      if (this.traced) {
+        this.span = startAttemptSpan(this.traced, service, endpoint, this.node, this.attempt, this.header);
+      }
       const wrappers = o.attemptWrappers;
       // attempt wrappers may change the header: they get a copy per attempt
       const header = wrappers?.length ? { ...this.header } : this.header;
@@ -236,8 +269,15 @@ class Attempts {
       };
       this.caller.attempt(request, wrappers, this.onReply);
     } catch (error) {
+      if (this.traced) this.endAttempt(error);
       this.reject(error);
     }
+  }
+
+  /** Ends the current attempt's span, once. */
+  private endAttempt(error: unknown): void {
+    endSpan(this.span, error);
+    this.span = undefined;
   }
 
   private settle(error: unknown, reply?: Message): void {
@@ -250,6 +290,7 @@ class Attempts {
       const replyError = reply!.header[HEADER.error];
       if (replyError === undefined || replyError === '') {
         this.caller.mark(service, this.node, null, this.started);
+        if (this.traced) this.endAttempt(null);
         try {
           return this.resolve(this.codec.decodeResponse(reply!.body, o.protobuf?.response).body);
         } catch (decodeError) {
@@ -259,8 +300,10 @@ class Attempts {
       failure = MicroError.parse(replyError, service);
     }
     this.caller.mark(service, this.node, failure, this.started);
+    if (this.traced) this.endAttempt(failure);
     if (this.attempt >= o.retries || !isRetryable(failure, o.idempotent)) return this.reject(failure);
     this.attempt++;
+    if (this.traced?.span.isRecording()) this.traced.span.setAttribute(ATTR_RETRIES, this.attempt);
     // a node that shed the call answered at once that it is full: the retry goes to another node
     // now (as gRPC retries a refused stream transparently); a backoff would only add latency
     const pause = isShed(failure) ? 0 : Math.min(o.backoff(this.attempt), this.deadline - Date.now());

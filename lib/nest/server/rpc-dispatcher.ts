@@ -13,6 +13,7 @@ import { toMicroError } from '../errors.js';
 import { MicroError } from '../../core/errors/micro-error.js';
 import { HEADER } from '../../core/metadata/headers.js';
 import type { Message, Peer, Reply } from '../../core/transport/transport.js';
+import { endSpan, runTraced, startServerSpan } from '../../core/telemetry/spans.js';
 import {
   contextOf,
   handlerFor,
@@ -79,6 +80,8 @@ export function dispatchCall(host: DispatcherHost, request: Message, reply: Repl
     waited: boolean,
   ): void {
     let released = false;
+    // the SERVER span (undefined while tracing is off), child of the caller's context in the header
+    const traced = startServerSpan(host.service, route.endpoint, header);
     const release = (): boolean => {
       if (released) return false;
       released = true;
@@ -86,26 +89,37 @@ export function dispatchCall(host: DispatcherHost, request: Message, reply: Repl
       host.track(-1);
       return true;
     };
+    const failTraced = traced
+      ? (error: unknown): void => {
+          const e = toMicroError(error, host.service);
+          endSpan(traced.span, e);
+          fail(e);
+        }
+      : fail;
     try {
       if (waited && deadline !== undefined && Date.now() >= deadline) {
         release();
         const detail = `${route.endpoint} waited in ${host.service}'s queue past the caller's deadline`;
-        return fail(MicroError.timeout(host.service, detail));
+        return failTraced(MicroError.timeout(host.service, detail));
       }
       const decoded = c.decodeRequest(request.body, micro?.requestSchema);
       if (decoded.header?.id !== undefined) envelopeId = decoded.header.id;
       const context = contextOf(host, route, header, peer, { deadline });
-      host.invoker.unary(handler, decoded.body, context, (error, value) => {
-        if (!release()) return;
-        if (error !== undefined) return fail(error);
-        try {
-          replyWith(c, value, micro?.responseSchema);
-        } catch (encodeError) {
-          fail(encodeError);
-        }
-      });
+      // the handler (Nest's guards, interceptors, the user's spans) runs inside the SERVER span
+      runTraced(traced, () =>
+        host.invoker.unary(handler, decoded.body, context, (error, value) => {
+          if (!release()) return;
+          if (error !== undefined) return failTraced(error);
+          try {
+            replyWith(c, value, micro?.responseSchema);
+            if (traced) endSpan(traced.span);
+          } catch (encodeError) {
+            failTraced(encodeError);
+          }
+        }),
+      );
     } catch (error) {
-      if (release()) fail(error);
+      if (release()) failTraced(error);
     }
   }
 

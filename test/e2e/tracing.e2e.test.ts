@@ -1,0 +1,183 @@
+/**
+ * Tracing with the real OpenTelemetry SDK (in-memory exporter): a caller → front → greeter chain
+ * over the default transport is one trace with the right parent links; retries show one attempt span
+ * each; a failure carries its MicroError code; with no SDK registered nothing is recorded.
+ */
+import 'reflect-metadata';
+import { context, propagation, SpanKind, SpanStatusCode, trace } from '@opentelemetry/api';
+import { AsyncLocalStorageContextManager } from '@opentelemetry/context-async-hooks';
+import { CompositePropagator, W3CBaggagePropagator, W3CTraceContextPropagator } from '@opentelemetry/core';
+import {
+  InMemorySpanExporter,
+  SimpleSpanProcessor,
+  TracerProvider,
+  type ReadableSpan,
+} from '@opentelemetry/sdk-trace';
+import { Controller, Inject, Module } from '@nestjs/common';
+import { Payload } from '@nestjs/microservices';
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { MemoryBroker } from '../../lib/core/broker/index.js';
+import { MemoryRegistry } from '../../lib/core/registry/index.js';
+import { Handler, MicroClient, MicroError, MicroModule } from '../../lib/index.js';
+import { closePair, startPair, type AppPair } from '../support/apps.js';
+import { GreeterController } from './greeter.fixture.js';
+
+const exporter = new InMemorySpanExporter();
+const provider = new TracerProvider({ spanProcessors: [new SimpleSpanProcessor({ exporter })] });
+
+function registerSdk(): void {
+  trace.setGlobalTracerProvider(provider);
+  context.setGlobalContextManager(new AsyncLocalStorageContextManager().enable());
+  propagation.setGlobalPropagator(
+    new CompositePropagator({ propagators: [new W3CTraceContextPropagator(), new W3CBaggagePropagator()] }),
+  );
+}
+
+function unregisterSdk(): void {
+  trace.disable();
+  context.disable();
+  propagation.disable();
+}
+
+const registry = new MemoryRegistry();
+const broker = new MemoryBroker();
+
+@Controller()
+class FrontController {
+  constructor(@Inject('GREETER') private readonly greeter: MicroClient) {}
+
+  @Handler('Front.Relay')
+  relay(@Payload() request: { name: string }): Promise<unknown> {
+    return this.greeter.call('greeter', 'Greeter.Hello', request);
+  }
+}
+
+@Module({
+  imports: [MicroModule.forRoot({ name: 'greeter', address: '127.0.0.1:0', registry, broker, env: false })],
+  controllers: [GreeterController],
+})
+class GreeterModule {}
+
+@Module({
+  imports: [
+    MicroModule.forRoot({ name: 'front', address: '127.0.0.1:0', registry, broker, env: false }),
+    MicroModule.registerClients([{ name: 'GREETER', service: 'greeter' }]),
+  ],
+  controllers: [FrontController],
+})
+class FrontModule {}
+
+@Module({
+  imports: [
+    MicroModule.forRoot({ name: 'caller', registry, broker, env: false }),
+    MicroModule.registerClients([
+      { name: 'FRONT', service: 'front' },
+      { name: 'GREETER', service: 'greeter' },
+    ]),
+  ],
+})
+class CallerModule {}
+
+const named = (spans: ReadableSpan[], name: string, kind: SpanKind): ReadableSpan[] =>
+  spans.filter((s) => s.name === name && s.kind === kind);
+const parentOf = (span: ReadableSpan): string | undefined => span.parentSpanContext?.spanId;
+
+describe('tracing (OpenTelemetry SDK, tcp)', () => {
+  let greeter: AppPair;
+  let front: AppPair;
+
+  beforeAll(async () => {
+    registerSdk();
+    greeter = await startPair(GreeterModule, CallerModule);
+    front = await startPair(FrontModule, CallerModule);
+  });
+
+  afterAll(async () => {
+    await closePair(front);
+    await closePair(greeter);
+    unregisterSdk();
+  });
+
+  beforeEach(() => exporter.reset());
+
+  it('a call through two services is one trace: call → attempt → server → call → attempt → server', async () => {
+    const client = front.caller.get<MicroClient>('FRONT');
+    await expect(client.call('front', 'Front.Relay', { name: 'Ada' })).resolves.toEqual({ msg: 'Hello Ada' });
+    await provider.forceFlush();
+    const spans = exporter.getFinishedSpans();
+    const outer = named(spans, 'front.Front.Relay', SpanKind.CLIENT);
+    const call = outer.find((s) => parentOf(s) === undefined)!;
+    const attempt = outer.find((s) => parentOf(s) === call.spanContext().spanId)!;
+    const [frontServer] = named(spans, 'front.Front.Relay', SpanKind.SERVER);
+    const inner = named(spans, 'greeter.Greeter.Hello', SpanKind.CLIENT);
+    const [greeterServer] = named(spans, 'greeter.Greeter.Hello', SpanKind.SERVER);
+    expect(spans).toHaveLength(6);
+    expect(new Set(spans.map((s) => s.spanContext().traceId)).size).toBe(1);
+    expect(parentOf(call)).toBeUndefined();
+    expect(parentOf(attempt)).toBe(call.spanContext().spanId);
+    expect(parentOf(frontServer)).toBe(attempt.spanContext().spanId);
+    const innerCall = inner.find((s) => parentOf(s) === frontServer.spanContext().spanId)!;
+    const innerAttempt = inner.find((s) => parentOf(s) === innerCall.spanContext().spanId)!;
+    expect(parentOf(greeterServer)).toBe(innerAttempt.spanContext().spanId);
+    expect(call.attributes).toMatchObject({
+      'rpc.system.name': 'go-micro',
+      'rpc.method': 'front.Front.Relay',
+    });
+    const [host, port] = front.address.split(':');
+    expect(attempt.attributes).toMatchObject({
+      'server.address': host,
+      'server.port': Number(port),
+      'micro.attempt': 1,
+    });
+    expect(spans.every((s) => s.status.code !== SpanStatusCode.ERROR)).toBe(true);
+  });
+
+  it('a retried call shows one attempt span per attempt', async () => {
+    const client = greeter.caller.get<MicroClient>('GREETER').with({
+      retries: 1,
+      attemptWrappers: [
+        (next) => (r) =>
+          r.attempt === 0 ? Promise.reject(MicroError.unavailable('test', 'first attempt lost')) : next(r),
+      ],
+    });
+    await expect(client.call('greeter', 'Greeter.Hello', { name: 'Bo' })).resolves.toEqual({
+      msg: 'Hello Bo',
+    });
+    await provider.forceFlush();
+    const clientSpans = named(exporter.getFinishedSpans(), 'greeter.Greeter.Hello', SpanKind.CLIENT);
+    const call = clientSpans.find((s) => parentOf(s) === undefined)!;
+    const attempts = clientSpans.filter((s) => parentOf(s) === call.spanContext().spanId);
+    expect(attempts.map((s) => s.attributes['micro.attempt']).toSorted()).toEqual([1, 2]);
+    const first = attempts.find((s) => s.attributes['micro.attempt'] === 1)!;
+    expect(first.status.code).toBe(SpanStatusCode.ERROR);
+    expect(first.attributes['error.type']).toBe('503');
+    expect(call.attributes['micro.retries']).toBe(1);
+    expect(call.status.code).not.toBe(SpanStatusCode.ERROR);
+  });
+
+  it('a failing call records the MicroError code and status ERROR on client and server', async () => {
+    const client = greeter.caller.get<MicroClient>('GREETER');
+    await expect(client.call('greeter', 'Greeter.Fail', {})).rejects.toMatchObject({ code: 409 });
+    await provider.forceFlush();
+    const spans = named(exporter.getFinishedSpans(), 'greeter.Greeter.Fail', SpanKind.CLIENT).concat(
+      named(exporter.getFinishedSpans(), 'greeter.Greeter.Fail', SpanKind.SERVER),
+    );
+    expect(spans).toHaveLength(3);
+    for (const span of spans) {
+      expect(span.status).toEqual({ code: SpanStatusCode.ERROR, message: 'name already taken' });
+      expect(span.attributes).toMatchObject({ 'rpc.status_code': '409', 'error.type': '409' });
+    }
+  });
+
+  it('records nothing and still answers when no SDK is registered', async () => {
+    unregisterSdk();
+    try {
+      const client = front.caller.get<MicroClient>('FRONT');
+      await expect(client.call('front', 'Front.Relay', { name: 'Cy' })).resolves.toEqual({ msg: 'Hello Cy' });
+      await provider.forceFlush();
+      expect(exporter.getFinishedSpans()).toHaveLength(0);
+    } finally {
+      registerSdk();
+    }
+  });
+});

@@ -20,6 +20,7 @@ import { MemoryBroker } from '../../lib/core/broker/index.js';
 import { MemoryRegistry } from '../../lib/core/registry/index.js';
 import { Handler, MicroClient, MicroError, MicroModule } from '../../lib/index.js';
 import { closePair, startPair, type AppPair } from '../support/apps.js';
+import { waitFor } from '../support/processes.js';
 import { GreeterController } from './greeter.fixture.js';
 
 const exporter = new InMemorySpanExporter();
@@ -167,6 +168,23 @@ describe('tracing (OpenTelemetry SDK, tcp)', () => {
       expect(span.status).toEqual({ code: SpanStatusCode.ERROR, message: 'name already taken' });
       expect(span.attributes).toMatchObject({ 'rpc.status_code': '409', 'error.type': '409' });
     }
+  });
+
+  it('a publish is a PRODUCER span; its delivery a CONSUMER span, child of and linked to it', async () => {
+    const client = greeter.caller.get<MicroClient>('GREETER');
+    await client.publish('greetings', { name: 'Di' });
+    await waitFor(() => exporter.getFinishedSpans().some((s) => s.kind === SpanKind.CONSUMER));
+    const spans = exporter.getFinishedSpans();
+    const [producer] = named(spans, 'Pub to greetings', SpanKind.PRODUCER);
+    const [consumer] = named(spans, 'Sub from greetings', SpanKind.CONSUMER);
+    expect(parentOf(consumer)).toBe(producer.spanContext().spanId);
+    expect(consumer.links.map((l) => l.context.spanId)).toEqual([producer.spanContext().spanId]);
+    expect(producer.attributes).toMatchObject({
+      'messaging.system': 'memory',
+      'messaging.destination.name': 'greetings',
+      'messaging.operation.type': 'send',
+    });
+    expect(consumer.attributes).toMatchObject({ 'messaging.operation.type': 'process' });
   });
 
   it('records nothing and still answers when no SDK is registered', async () => {

@@ -19,6 +19,7 @@ import { ClientProxy, type ReadPacket, type WritePacket } from '@nestjs/microser
 import { Observable, type Subscriber } from 'rxjs';
 import '../nest-logger.js';
 import type { Broker } from '../../core/broker/broker.js';
+import { endSpan, startPublishSpan } from '../../core/telemetry/spans.js';
 import { MicroError } from '../../core/errors/micro-error.js';
 import { HEADER } from '../../core/metadata/headers.js';
 import type { MetadataInit } from '../../core/metadata/metadata.js';
@@ -203,8 +204,16 @@ export class MicroClient extends ClientProxy {
     header[HEADER.topic] = topic;
     header[HEADER.id] = randomUUID();
     const broker = this.options.broker;
-    await connectOnce(broker);
-    await broker.publish(topic, { header, body: codec.marshal(data, options.protobuf) });
+    // a PRODUCER span (undefined while tracing is off), its context in the message's header
+    const traced = startPublishSpan(broker.name, topic, header);
+    try {
+      await connectOnce(broker);
+      await broker.publish(topic, { header, body: codec.marshal(data, options.protobuf) });
+    } catch (error) {
+      endSpan(traced?.span, error);
+      throw error;
+    }
+    endSpan(traced?.span);
   }
 
   private route(pattern: unknown): { service: string; endpoint: string } {

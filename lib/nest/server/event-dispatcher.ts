@@ -11,20 +11,27 @@ import { isObservable, lastValueFrom } from 'rxjs';
 import type { BrokerEvent } from '../../core/broker/broker.js';
 import { microExtras } from '../decorators/handler-meta.js';
 import { toMicroError } from '../errors.js';
+import { endSpan, runTraced, startDeliverySpan } from '../../core/telemetry/spans.js';
 import { runInCallScope } from './call-scope.js';
 import { contextOf, routeOf, type DispatcherHost } from './incoming.js';
 
 const logger = new Logger('MicroServer');
+
+/** Where an event arrived: the server's listen address and the broker's name. */
+export interface Receiver {
+  local: string;
+  broker: string;
+}
 
 export async function dispatchEvent(
   host: DispatcherHost,
   topic: string,
   first: MessageHandler,
   event: BrokerEvent,
-  local: string,
+  where: Receiver,
 ): Promise<void> {
   try {
-    await deliver(host, topic, first, event, local);
+    await deliver(host, topic, first, event, where);
   } catch (error) {
     const e = toMicroError(error, host.service);
     const attempt = event.attempt ? ` (attempt ${event.attempt})` : '';
@@ -38,7 +45,7 @@ async function deliver(
   topic: string,
   first: MessageHandler,
   event: BrokerEvent,
-  local: string,
+  { local, broker }: Receiver,
 ): Promise<void> {
   const header = event.message.header;
   const route = { ...routeOf(host, header), endpoint: topic };
@@ -51,14 +58,22 @@ async function deliver(
     { remote: '', local },
     { topic, ack: () => event.ack(), attempt: event.attempt },
   );
+  // a CONSUMER span (undefined while tracing is off), child of and linked to the producer's
+  const traced = startDeliverySpan(broker, topic, header);
   host.track(+1);
   try {
-    for (let handler: MessageHandler | undefined = first; handler; handler = handler.next) {
-      const h = handler;
-      const payload = await host.invoker.prepare(h, data, host.service);
-      const out = await runInCallScope(context, () => h(payload, context));
-      if (isObservable(out)) await lastValueFrom(out, { defaultValue: undefined });
-    }
+    await runTraced(traced, async () => {
+      for (let handler: MessageHandler | undefined = first; handler; handler = handler.next) {
+        const h = handler;
+        const payload = await host.invoker.prepare(h, data, host.service);
+        const out = await runInCallScope(context, () => h(payload, context));
+        if (isObservable(out)) await lastValueFrom(out, { defaultValue: undefined });
+      }
+    });
+    endSpan(traced?.span);
+  } catch (error) {
+    endSpan(traced?.span, toMicroError(error, host.service));
+    throw error;
   } finally {
     host.track(-1);
   }

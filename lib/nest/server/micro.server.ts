@@ -204,7 +204,10 @@ export class MicroServer extends Server implements CustomTransportStrategy {
       const subscription = await this.options.broker.subscribe(
         topic,
         (event) =>
-          dispatchEvent(this.host, topic, handler as MessageHandler, event, this.listener?.address ?? ''),
+          dispatchEvent(this.host, topic, handler as MessageHandler, event, {
+            local: this.listener?.address ?? '',
+            broker: this.options.broker.name,
+          }),
         { queue: micro?.queue, autoAck: micro?.ack !== 'manual' },
       );
       this.subscriptions.push(subscription);

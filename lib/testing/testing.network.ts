@@ -9,26 +9,27 @@ import { MemoryBroker } from '../core/broker/memory.broker.js';
 import { MemoryRegistry } from '../core/registry/memory.registry.js';
 import { MemoryTransport } from '../core/transport/memory/memory.transport.js';
 import type { MicroOptions } from '../nest/options.js';
+import { ModuleBroker } from './module-broker.js';
+import { ModuleRegistry } from './module-registry.js';
 
 /** MicroModule's defaults that make a test wait on timers; the memory transport needs none of them. */
 const FAST: MicroOptions = { propagationDelay: 0, drainTimeout: 1_000 };
 
 export class MicroTestNetwork {
+  /** The registry and broker every module of the network shares, each through a view of its own. */
   readonly registry = new MemoryRegistry();
-  /** Shared by every module of the network: brokers are not closed per module (see `options`). */
   readonly broker = new MemoryBroker();
 
   /**
    * Options for `MicroModule.forRoot` (or `MicroTestingModule.forRoot`): `options` over the memory
-   * registry, broker and a memory transport of their own, with no env overrides and no propagation
-   * delay on shutdown. A module closing disconnects the shared broker; the next one to use it
-   * connects it again.
+   * registry and broker and a memory transport of their own, with no env overrides and no
+   * propagation delay on shutdown. A module closing drops only its own subscriptions and watches.
    */
   options(options: MicroOptions = {}): MicroOptions {
     return {
       ...FAST,
-      registry: this.registry,
-      broker: this.broker,
+      registry: new ModuleRegistry(this.registry),
+      broker: new ModuleBroker(this.broker),
       transport: new MemoryTransport(),
       ...options,
       env: false,

@@ -108,6 +108,20 @@ describe('MicroTestingModule', () => {
     await vi.waitFor(() => expect(events).toEqual([{ hi: 1 }]));
   });
 
+  it('keeps the service subscribed and registered when another app of the network closes', async () => {
+    const other = await Test.createTestingModule({
+      imports: [MicroTestingModule.forRoot({}, network)],
+    }).compile();
+    other.useLogger(false);
+    await other.init();
+    await other.close();
+    await greeter.publish('greetings', { hi: 2 });
+    await vi.waitFor(() => expect(events).toEqual([{ hi: 1 }, { hi: 2 }]));
+    expect(await firstValueFrom(greeter.send('Greeter.Hello', { name: 'Jane' }))).toEqual({
+      msg: 'Hello Jane',
+    });
+  });
+
   it('opens no socket', () => {
     expect(sockets.listen).not.toHaveBeenCalled();
     expect(sockets.connect).not.toHaveBeenCalled();

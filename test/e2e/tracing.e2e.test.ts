@@ -15,6 +15,7 @@ import {
 } from '@opentelemetry/sdk-trace';
 import { Controller, Inject, Module } from '@nestjs/common';
 import { Payload } from '@nestjs/microservices';
+import { lastValueFrom, of, toArray, type Observable } from 'rxjs';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { MemoryBroker } from '../../lib/core/broker/index.js';
 import { MemoryRegistry } from '../../lib/core/registry/index.js';
@@ -50,6 +51,11 @@ class FrontController {
   @Handler('Front.Relay')
   relay(@Payload() request: { name: string }): Promise<unknown> {
     return this.greeter.call('greeter', 'Greeter.Hello', request);
+  }
+
+  @Handler('Front.Echo', { stream: true })
+  echo(@Payload() requests: Observable<{ n: number }>): Observable<{ n: number }> {
+    return requests;
   }
 }
 
@@ -168,6 +174,20 @@ describe('tracing (OpenTelemetry SDK, tcp)', () => {
       expect(span.status).toEqual({ code: SpanStatusCode.ERROR, message: 'name already taken' });
       expect(span.attributes).toMatchObject({ 'rpc.status_code': '409', 'error.type': '409' });
     }
+  });
+
+  it('a stream is one CLIENT span and one SERVER span, its child, for the life of the stream', async () => {
+    const client = front.caller.get<MicroClient>('FRONT');
+    const replies = await lastValueFrom(
+      client.stream('front', 'Front.Echo', of({ n: 1 }, { n: 2 })).pipe(toArray()),
+    );
+    expect(replies).toEqual([{ n: 1 }, { n: 2 }]);
+    await waitFor(() => exporter.getFinishedSpans().length >= 2);
+    const spans = exporter.getFinishedSpans();
+    const [clientSpan] = named(spans, 'front.Front.Echo', SpanKind.CLIENT);
+    const [serverSpan] = named(spans, 'front.Front.Echo', SpanKind.SERVER);
+    expect(parentOf(serverSpan)).toBe(clientSpan.spanContext().spanId);
+    expect(clientSpan.attributes['server.port']).toBe(Number(front.address.split(':')[1]));
   });
 
   it('a publish is a PRODUCER span; its delivery a CONSUMER span, child of and linked to it', async () => {

@@ -33,6 +33,8 @@ import { Admission } from './admission.js';
 import type { CallerOptions, ClientCallOptions } from './call-options.js';
 import type { RpcCaller } from './rpc-caller.js';
 import { requestHeader } from './request-header.js';
+import { nodeAttributes } from '../telemetry/attributes.js';
+import { endSpan, injectContext, startStreamSpan, type Traced } from '../telemetry/index.js';
 import { ERROR_ID } from '../errors/ids.js';
 
 const CLIENT_ID = ERROR_ID.client;
@@ -129,6 +131,8 @@ class StreamCall<T> implements StreamHandle {
   private node: Node | undefined;
   private started = Date.now();
   private admission: Admission | undefined;
+  /** The stream's CLIENT span, for its life (undefined while tracing is off). */
+  private traced: Traced | undefined;
   /** The server sent its first message or its end: the stream opened. */
   private opened = false;
 
@@ -142,6 +146,7 @@ class StreamCall<T> implements StreamHandle {
   ) {}
 
   start(): void {
+    this.traced = startStreamSpan(this.service, this.endpoint, true);
     // a spent deadline fails before admission, as a unary call's does: the dependency was not asked
     let deadline: number | undefined;
     try {
@@ -154,6 +159,7 @@ class StreamCall<T> implements StreamHandle {
     const admission = this.owner.admit(this.service, this.endpoint, this.o);
     if (admission instanceof MicroError) {
       this.done = true;
+      this.endSpan(admission);
       return this.sink.error(admission);
     }
     this.admission = admission;
@@ -281,6 +287,7 @@ class StreamCall<T> implements StreamHandle {
 
   /** Every end path comes here once: the slot goes back; an outcome not yet reported is this one. */
   private cleanup(error: MicroError | null): void {
+    this.endSpan(error);
     this.admission?.outcome(error);
     this.admission?.release();
     clearTimeout(this.timer);
@@ -300,7 +307,16 @@ class StreamCall<T> implements StreamHandle {
     const header = requestHeader(this.service, this.endpoint, id, codec.contentType, this.o.metadata);
     header[HEADER.stream] = this.owner.nextStreamId();
     if (timeout !== undefined) header[HEADER.timeout] = msToTimeoutHeader(timeout);
+    if (this.traced) {
+      if (this.traced.span.isRecording()) this.traced.span.setAttributes(nodeAttributes(this.node!));
+      injectContext(this.traced.api, this.traced.context, header);
+    }
     return header;
+  }
+
+  private endSpan(error: MicroError | null): void {
+    endSpan(this.traced?.span, error);
+    this.traced = undefined;
   }
 }
 

@@ -82,21 +82,22 @@ export function startServerSpan(service: string, endpoint: string, header: Heade
   return start(rpcSpanName(service, endpoint), SERVER, parent, () => rpcAttributes(service, endpoint));
 }
 
-/** A stream's span, client (`client`) or server side, for the stream's life. */
+/**
+ * A stream's span for its life: CLIENT (child of the active context; the caller injects its context
+ * into the opening header) or SERVER (child of the context in the opening `header`).
+ */
 export function startStreamSpan(
   service: string,
   endpoint: string,
   client: boolean,
-  header: Header,
+  header?: Header,
 ): Traced | undefined {
   if (activeTracer() === undefined) return undefined;
   const api = otelApi()!;
-  const parent = client ? undefined : extractContext(api, header);
-  const t = start(rpcSpanName(service, endpoint), client ? CLIENT : SERVER, parent, () =>
+  const parent = client || header === undefined ? undefined : extractContext(api, header);
+  return start(rpcSpanName(service, endpoint), client ? CLIENT : SERVER, parent, () =>
     rpcAttributes(service, endpoint),
   );
-  if (t && client) injectContext(api, t.context, header);
-  return t;
 }
 
 /** The PRODUCER span of a publish; its context goes into the message's header. */

@@ -34,6 +34,7 @@ import {
   type PausableSocket,
 } from '../../core/transport/stream-wire.js';
 import type { Message, Socket } from '../../core/transport/transport.js';
+import { endSpan, runTraced, startStreamSpan, type Traced } from '../../core/telemetry/spans.js';
 import { runInCallScope } from './call-scope.js';
 import { MicroContext } from './micro-context.js';
 import {
@@ -82,6 +83,9 @@ class ServerStream {
   private id = '';
   private endpoint = '';
   private contentType = '';
+  /** The stream's SERVER span, from admission to its end (undefined while tracing is off). */
+  private traced: Traced | undefined;
+  private header: Message['header'] = {};
 
   constructor(
     private readonly host: DispatcherHost,
@@ -95,6 +99,7 @@ class ServerStream {
     const { host, socket } = this;
     this.hold(); // nothing more is delivered until the handler subscribes to its input
     const header = first.header;
+    this.header = header;
     const route = routeOf(host, header);
     this.adopt(route); // a refusal from here on answers with what is known
     this.codec = host.codecs.get(route.contentType);
@@ -152,7 +157,8 @@ class ServerStream {
       this.host.service,
     );
     this.outbound = outbound;
-    this.run(handler, this.inputFor(handler), context).then(
+    this.traced = startStreamSpan(this.host.service, this.endpoint, false, this.header);
+    runTraced(this.traced, () => this.run(handler, this.inputFor(handler), context)).then(
       (source) => !this.finished && outbound.start(source),
       (error: unknown) => this.finish(error ?? new Error('handler failed')),
     );
@@ -227,6 +233,7 @@ class ServerStream {
     if (this.finished) return;
     this.finished = true;
     this.outbound?.stop();
+    this.endSpan(error);
     this.cleanup();
     this.input.error(error);
   }
@@ -251,6 +258,7 @@ class ServerStream {
     if (error !== undefined) socket.send(this.errorMessage(toMicroError(error, this.host.service)));
     socket.end(this.envelope(EOS));
     socket.onMessage(() => undefined);
+    this.endSpan(error === undefined ? undefined : toMicroError(error, this.host.service));
     this.cleanup();
     this.input.complete();
   }
@@ -273,7 +281,13 @@ class ServerStream {
     }
   }
 
+  private endSpan(error: MicroError | undefined): void {
+    endSpan(this.traced?.span, error);
+    this.traced = undefined;
+  }
+
   private cleanup(): void {
+    this.endSpan(undefined);
     clearTimeout(this.timer);
     if (this.holds > 0) {
       this.holds = 0;

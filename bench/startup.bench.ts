@@ -8,8 +8,9 @@
  * - Nest 12's TCP microservice with one @MessagePattern;
  * - a Moleculer node on its TCP transporter with one action.
  * Reported per fixture, median and min–max over the rounds: spawn → READY (printed once listening
- * and, for nest-micro, registered), and the resident set (VmRSS of /proc/<pid>/status) after an idle
- * pause. Then the issue's goals: nest-micro within 10% of Nest's RSS and within 100 ms of its start.
+ * and, for nest-micro, registered), the CPU time the process had used by then (user + system from
+ * /proc/<pid>/stat, 10 ms steps: what a busy machine inflates least), and the resident set (VmRSS of
+ * /proc/<pid>/status) after an idle pause. Then the issue's goals: nest-micro within 10% of Nest's RSS and within 100 ms of its start.
  * `--baseline <dir>` adds the nest-micro fixture of another built checkout (its
  * dist/bench/startup/), e.g. the commit before a change, measured in the same rounds.
  *
@@ -22,6 +23,7 @@ import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
 import { Command } from 'commander';
+import { cpuSeconds } from './cpu.js';
 import { freePort, startServer } from './processes.js';
 import { spread, type Spread } from './report.js';
 
@@ -50,6 +52,7 @@ export interface StartupSummary {
   id: string;
   label: string;
   startMs: Spread;
+  cpuMs: Spread;
   rssMiB: Spread;
 }
 
@@ -71,12 +74,12 @@ function rssMiB(pid: number): number {
   return Number(kb) / 1024;
 }
 
-/** One start of one fixture: spawn → READY in ms, then RSS in MiB after `idleMs`. */
+/** One start of one fixture: spawn → READY and the CPU used by then in ms, then RSS in MiB after `idleMs`. */
 async function startOnce(
   fixture: StartupFixture,
   tag: string,
   idleMs: number,
-): Promise<{ ms: number; mib: number }> {
+): Promise<{ ms: number; cpu: number; mib: number }> {
   const env = {
     STARTUP_PORT: String(await freePort()),
     STARTUP_SERVICE: tag,
@@ -86,9 +89,10 @@ async function startOnce(
   const t0 = performance.now();
   const server = await startServer({ command: process.execPath, args: [script] }, env);
   const ms = performance.now() - t0;
+  const cpu = (cpuSeconds(server.pid) ?? NaN) * 1000;
   try {
     await sleep(idleMs);
-    return { ms, mib: rssMiB(server.pid) };
+    return { ms, cpu, mib: rssMiB(server.pid) };
   } finally {
     await server.stop();
   }
@@ -102,16 +106,17 @@ export async function measureStartup(options: {
 }): Promise<StartupResult> {
   const fixtures = options.fixtures ?? STARTUP_FIXTURES;
   const runTag = Math.random().toString(36).slice(2, 8);
-  const samples = fixtures.map(() => ({ ms: [] as number[], mib: [] as number[] }));
+  const samples = fixtures.map(() => ({ ms: [] as number[], cpu: [] as number[], mib: [] as number[] }));
   for (let round = 0; round < options.rounds; round++) {
     const line: string[] = [];
     for (let i = 0; i < fixtures.length; i++) {
       const index = (i + round) % fixtures.length;
       const fixture = fixtures[index]!;
-      const { ms, mib } = await startOnce(fixture, `st-${runTag}-${round}-${index}`, options.idleMs);
+      const { ms, cpu, mib } = await startOnce(fixture, `st-${runTag}-${round}-${index}`, options.idleMs);
       samples[index]!.ms.push(ms);
+      samples[index]!.cpu.push(cpu);
       samples[index]!.mib.push(mib);
-      line.push(`${fixture.id} ${Math.round(ms)} ms ${mib.toFixed(1)} MiB`);
+      line.push(`${fixture.id} ${Math.round(ms)} ms (CPU ${Math.round(cpu)} ms) ${mib.toFixed(1)} MiB`);
     }
     options.log?.(`round ${round + 1}/${options.rounds}: ${line.join(', ')}`);
   }
@@ -125,6 +130,7 @@ export async function measureStartup(options: {
       id: f.id,
       label: f.label,
       startMs: spread(samples[i]!.ms),
+      cpuMs: spread(samples[i]!.cpu),
       rssMiB: spread(samples[i]!.mib),
     })),
   };
@@ -136,19 +142,23 @@ const range = (s: Spread, digits: number): string =>
 /** The Markdown table and the goals, as `npm run bench` and `bench:startup` print them. */
 export function startupReport(result: StartupResult): string {
   const lines = [
-    `| service | spawn → listening, ms | RSS after ${result.idleMs / 1000} s idle, MiB |`,
-    '|---|---:|---:|',
-    ...result.fixtures.map((f) => `| ${f.label} | ${range(f.startMs, 0)} | ${range(f.rssMiB, 1)} |`),
+    `| service | spawn → listening, ms | CPU used by then, ms | RSS after ${result.idleMs / 1000} s idle, MiB |`,
+    '|---|---:|---:|---:|',
+    ...result.fixtures.map(
+      (f) => `| ${f.label} | ${range(f.startMs, 0)} | ${range(f.cpuMs, 0)} | ${range(f.rssMiB, 1)} |`,
+    ),
   ];
   const micro = result.fixtures.find((f) => f.id === 'nest-micro');
   const nest = result.fixtures.find((f) => f.id === 'nest-tcp');
   if (micro && nest) {
     const rss = micro.rssMiB.median / nest.rssMiB.median;
     const start = micro.startMs.median - nest.startMs.median;
+    const cpu = micro.cpuMs.median - nest.cpuMs.median;
+    const signed = (ms: number): string => `${ms >= 0 ? '+' : ''}${Math.round(ms)} ms`;
     lines.push(
       '',
       `goal RSS ≤ 1.10 × Nest TCP: ${rss.toFixed(2)} × — ${rss <= 1.1 ? 'met' : 'MISSED'}`,
-      `goal start ≤ Nest TCP + 100 ms: ${start >= 0 ? '+' : ''}${Math.round(start)} ms — ${start <= 100 ? 'met' : 'MISSED'}`,
+      `goal start ≤ Nest TCP + 100 ms: ${signed(start)} — ${start <= 100 ? 'met' : 'MISSED'} (CPU used by then: ${signed(cpu)})`,
     );
   }
   return lines.join('\n');

@@ -14,7 +14,7 @@ const started: Started[] = [];
 async function startNode(): Promise<{ proc: Started; address: string }> {
   const proc = startProcess(process.execPath, ['--import', './scripts/register-ts.mjs', fixture]);
   started.push(proc);
-  await waitFor(() => /node ready (\S+)/.test(proc.output()), 20_000, 'node start');
+  await waitFor(() => /node ready (\S+)/.test(proc.output()), 60_000, 'node start');
   const address = /node ready (\S+)/.exec(proc.output())![1]!;
   await waitFor(
     async () =>

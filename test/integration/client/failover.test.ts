@@ -19,7 +19,7 @@ async function startNode(
     MICRO_REGISTRY: '',
     MICRO_TRANSPORT: transport,
   });
-  await waitFor(() => /node ready (\S+)/.test(proc.output()), 20_000, 'node start');
+  await waitFor(() => /node ready (\S+)/.test(proc.output()), 60_000, 'node start');
   return { proc, address: /node ready (\S+)/.exec(proc.output())![1]! };
 }
 

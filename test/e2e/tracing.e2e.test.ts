@@ -13,12 +13,13 @@ import {
   TracerProvider,
   type ReadableSpan,
 } from '@opentelemetry/sdk-trace';
-import { Controller, Inject, Module } from '@nestjs/common';
+import { Controller, Inject, Module, type DynamicModule, type Type } from '@nestjs/common';
 import { Payload } from '@nestjs/microservices';
 import { lastValueFrom, of, toArray, type Observable } from 'rxjs';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { MemoryBroker } from '../../lib/core/broker/index.js';
 import { MemoryRegistry } from '../../lib/core/registry/index.js';
+import { createTransport } from '../../lib/core/transport/index.js';
 import { Handler, MicroClient, MicroError, MicroModule } from '../../lib/index.js';
 import { closePair, startPair, type AppPair } from '../support/apps.js';
 import { waitFor } from '../support/processes.js';
@@ -41,9 +42,6 @@ function unregisterSdk(): void {
   propagation.disable();
 }
 
-const registry = new MemoryRegistry();
-const broker = new MemoryBroker();
-
 @Controller()
 class FrontController {
   constructor(@Inject('GREETER') private readonly greeter: MicroClient) {}
@@ -59,44 +57,59 @@ class FrontController {
   }
 }
 
-@Module({
-  imports: [MicroModule.forRoot({ name: 'greeter', address: '127.0.0.1:0', registry, broker, env: false })],
-  controllers: [GreeterController],
-})
-class GreeterModule {}
+/** The three apps' modules over one transport, with their own registry and broker. */
+function modules(transport: 'tcp' | 'http'): Record<'greeter' | 'front' | 'caller', Type<unknown>> {
+  const registry = new MemoryRegistry();
+  const broker = new MemoryBroker();
+  const root = (name: string, address?: string): DynamicModule =>
+    MicroModule.forRoot({
+      name,
+      address,
+      registry,
+      broker,
+      env: false,
+      transport: createTransport(transport),
+    });
 
-@Module({
-  imports: [
-    MicroModule.forRoot({ name: 'front', address: '127.0.0.1:0', registry, broker, env: false }),
-    MicroModule.registerClients([{ name: 'GREETER', service: 'greeter' }]),
-  ],
-  controllers: [FrontController],
-})
-class FrontModule {}
+  @Module({ imports: [root('greeter', '127.0.0.1:0')], controllers: [GreeterController] })
+  class GreeterModule {}
 
-@Module({
-  imports: [
-    MicroModule.forRoot({ name: 'caller', registry, broker, env: false }),
-    MicroModule.registerClients([
-      { name: 'FRONT', service: 'front' },
-      { name: 'GREETER', service: 'greeter' },
-    ]),
-  ],
-})
-class CallerModule {}
+  @Module({
+    imports: [
+      root('front', '127.0.0.1:0'),
+      MicroModule.registerClients([{ name: 'GREETER', service: 'greeter' }]),
+    ],
+    controllers: [FrontController],
+  })
+  class FrontModule {}
+
+  @Module({
+    imports: [
+      root('caller'),
+      MicroModule.registerClients([
+        { name: 'FRONT', service: 'front' },
+        { name: 'GREETER', service: 'greeter' },
+      ]),
+    ],
+  })
+  class CallerModule {}
+
+  return { greeter: GreeterModule, front: FrontModule, caller: CallerModule };
+}
 
 const named = (spans: ReadableSpan[], name: string, kind: SpanKind): ReadableSpan[] =>
   spans.filter((s) => s.name === name && s.kind === kind);
 const parentOf = (span: ReadableSpan): string | undefined => span.parentSpanContext?.spanId;
 
-describe('tracing (OpenTelemetry SDK, tcp)', () => {
+describe.each(['tcp', 'http'] as const)('tracing (OpenTelemetry SDK) over the %s transport', (transport) => {
   let greeter: AppPair;
   let front: AppPair;
 
   beforeAll(async () => {
     registerSdk();
-    greeter = await startPair(GreeterModule, CallerModule);
-    front = await startPair(FrontModule, CallerModule);
+    const m = modules(transport);
+    greeter = await startPair(m.greeter, m.caller);
+    front = await startPair(m.front, m.caller);
   });
 
   afterAll(async () => {

@@ -67,6 +67,9 @@ export interface StartupResult {
 
 const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
 
+/** A difference in ms with its sign. */
+const signed = (ms: number): string => `${ms >= 0 ? '+' : ''}${Math.round(ms)} ms`;
+
 function rssMiB(pid: number): number {
   const status = readFileSync(`/proc/${pid}/status`, 'utf8');
   const kb = /^VmRSS:\s+(\d+)\s+kB/m.exec(status)?.[1];
@@ -154,7 +157,6 @@ export function startupReport(result: StartupResult): string {
     const rss = micro.rssMiB.median / nest.rssMiB.median;
     const start = micro.startMs.median - nest.startMs.median;
     const cpu = micro.cpuMs.median - nest.cpuMs.median;
-    const signed = (ms: number): string => `${ms >= 0 ? '+' : ''}${Math.round(ms)} ms`;
     lines.push(
       '',
       `goal RSS ≤ 1.10 × Nest TCP: ${rss.toFixed(2)} × — ${rss <= 1.1 ? 'met' : 'MISSED'}`,

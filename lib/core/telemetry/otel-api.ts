@@ -11,6 +11,13 @@ export type Api = typeof OtelApi;
 export type { Context, Span, Tracer, TracerProvider } from '@opentelemetry/api';
 
 const require = createRequire(import.meta.url);
+
+/**
+ * Where every copy of API 1.x keeps what an SDK registers (tracer provider, context manager,
+ * propagator); absent until something registers one. The major is the peer dependency's (^1).
+ */
+const GLOBAL_KEY = Symbol.for('opentelemetry.js.api.1');
+const REGISTRY = globalThis as unknown as Record<symbol, { trace?: unknown } | undefined>;
 const NAME = 'nest-micro';
 
 let api: Api | null | undefined;
@@ -37,6 +44,8 @@ export function otelApi(): Api | null {
  * global provider still delegates to the no-op one). Follows a provider registered or replaced later.
  */
 export function activeTracer(): OtelApi.Tracer | undefined {
+  // nothing registered any global (no SDK): one property read, not the API's version-checked lookup
+  if (REGISTRY[GLOBAL_KEY] === undefined) return undefined;
   const a = api === undefined ? otelApi() : api;
   if (a === null) return undefined;
   const provider = a.trace.getTracerProvider() as OtelApi.TracerProvider & {

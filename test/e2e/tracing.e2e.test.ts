@@ -13,7 +13,16 @@ import {
   TracerProvider,
   type ReadableSpan,
 } from '@opentelemetry/sdk-trace';
-import { Controller, Inject, Module, type DynamicModule, type Type } from '@nestjs/common';
+import {
+  Controller,
+  Inject,
+  Injectable,
+  Module,
+  UseGuards,
+  type CanActivate,
+  type DynamicModule,
+  type Type,
+} from '@nestjs/common';
 import { Payload } from '@nestjs/microservices';
 import { lastValueFrom, of, toArray, type Observable } from 'rxjs';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
@@ -42,11 +51,22 @@ function unregisterSdk(): void {
   propagation.disable();
 }
 
+/** Records the span active when Nest runs it: it should be the SERVER span. */
+@Injectable()
+class SpanSeenGuard implements CanActivate {
+  static seen: string | undefined;
+  canActivate(): boolean {
+    SpanSeenGuard.seen = trace.getActiveSpan()?.spanContext().spanId;
+    return true;
+  }
+}
+
 @Controller()
 class FrontController {
   constructor(@Inject('GREETER') private readonly greeter: MicroClient) {}
 
   @Handler('Front.Relay')
+  @UseGuards(SpanSeenGuard)
   relay(@Payload() request: { name: string }): Promise<unknown> {
     return this.greeter.call('greeter', 'Greeter.Hello', request);
   }
@@ -136,6 +156,7 @@ describe.each(['tcp', 'http'] as const)('tracing (OpenTelemetry SDK) over the %s
     expect(parentOf(call)).toBeUndefined();
     expect(parentOf(attempt)).toBe(call.spanContext().spanId);
     expect(parentOf(frontServer)).toBe(attempt.spanContext().spanId);
+    expect(SpanSeenGuard.seen).toBe(frontServer.spanContext().spanId); // Nest's guard ran inside it
     const innerCall = inner.find((s) => parentOf(s) === frontServer.spanContext().spanId)!;
     const innerAttempt = inner.find((s) => parentOf(s) === innerCall.spanContext().spanId)!;
     expect(parentOf(greeterServer)).toBe(innerAttempt.spanContext().spanId);

@@ -24,10 +24,12 @@ import { performance } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
 import { Command } from 'commander';
 import { cpuSeconds } from './cpu.js';
+import { repoRoot } from './paths.js';
 import { freePort, startServer } from './processes.js';
 import { spread, type Spread } from './report.js';
 
-const root = fileURLToPath(new URL('..', import.meta.url));
+// the checkout, built or not (dist/bench/startup.bench.js runs from dist/: paths.ts finds the root)
+const root = `${repoRoot}/`;
 
 export interface StartupFixture {
   id: string;

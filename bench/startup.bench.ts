@@ -46,7 +46,8 @@ export const STARTUP_FIXTURES: StartupFixture[] = [
     label: 'nest-micro (one @Handler, MicroModule defaults)',
     script: 'nest-micro.service.js',
   },
-  { id: 'nest-tcp', label: 'Nest 12 TCP microservice', script: 'nest-tcp.service.js' },
+  // the bench's own Nest TCP peer: the same one-@MessagePattern service
+  { id: 'nest-tcp', label: 'Nest 12 TCP microservice', script: '../peers/nest-tcp.server.js' },
   { id: 'moleculer', label: 'Moleculer, TCP transporter', script: 'moleculer.service.js' },
 ];
 
@@ -85,8 +86,10 @@ async function startOnce(
   tag: string,
   idleMs: number,
 ): Promise<{ ms: number; cpu: number; mib: number }> {
+  const port = String(await freePort());
   const env = {
-    STARTUP_PORT: String(await freePort()),
+    STARTUP_PORT: port,
+    BENCH_PORT: port, // the bench peers' name for it
     STARTUP_SERVICE: tag,
     MICRO_REGISTRY_ADDRESS: '127.0.0.1',
   };

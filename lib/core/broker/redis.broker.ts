@@ -27,6 +27,7 @@ import {
   coalesceWrites,
   createConnection,
   errorText,
+  failOnClose,
   unavailable,
   whenReady,
 } from './redis/connection.js';
@@ -136,7 +137,10 @@ export class RedisBroker implements Broker {
     const key = topicKey(this.options.keyPrefix, topic);
     try {
       coalesceWrites(command);
-      await command.microPublish(key, key, this.options.maxLen, encodeHeader(message.header), message.body);
+      await failOnClose(
+        command,
+        command.microPublish(key, key, this.options.maxLen, encodeHeader(message.header), message.body),
+      );
     } catch (error) {
       // Refused before sending → certainly not published; otherwise the outcome is unknown.
       const refused = errorText(error).includes("isn't writeable");
@@ -166,7 +170,7 @@ export class RedisBroker implements Broker {
         );
       this.channels.set(channel, (set = new Set()));
       try {
-        await subscriber.subscribe(channel);
+        await failOnClose(subscriber, subscriber.subscribe(channel));
       } catch (error) {
         this.channels.delete(channel);
         throw unavailable('subscribe', error, true);

@@ -197,6 +197,22 @@ describe.skipIf(redisRequirement.skip)('RedisBroker', () => {
     }
   });
 
+  it('fails a subscribe to a stalled Redis with a 503 instead of waiting for ever', async () => {
+    const b = await broker();
+    process.kill(redis.pid(), 'SIGSTOP');
+    try {
+      const error = await b.subscribe('stalled', () => {}).catch((e: unknown) => e);
+      expect(error).toBeInstanceOf(MicroError);
+      expect(error).toMatchObject({ code: 503 });
+    } finally {
+      process.kill(redis.pid(), 'SIGCONT');
+    }
+    const got: BrokerEvent[] = [];
+    await b.subscribe('stalled', (e) => void got.push(e));
+    await b.publish('stalled', { header: {}, body: body(1) });
+    await waitFor(() => got.length === 1, 10_000, 'the retried subscribe delivers');
+  }, 30_000);
+
   it('fails with a 503 MicroError when Redis is unreachable, and waits up to publishTimeout', async () => {
     const dead = new RedisBroker({ url: `redis://127.0.0.1:${await freePort()}` });
     await expect(dead.connect()).rejects.toMatchObject({ code: 503 });
@@ -205,6 +221,8 @@ describe.skipIf(redisRequirement.skip)('RedisBroker', () => {
     const b = await broker();
     const waiting = await broker({ publishTimeout: 20_000 });
     await redis.stop();
+    // The server has exited; the broker learns it when its sockets close.
+    await waitFor(() => !b.connected(), 10_000, 'the broker to see the outage');
     const error = await b.publish('down', { header: {}, body: body(1) }).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(MicroError);
     expect(error).toMatchObject({ code: 503, retryable: true });

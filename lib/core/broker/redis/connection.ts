@@ -28,6 +28,8 @@ export function createConnection(options: ResolvedRedisOptions, role: Connection
     // The broker re-subscribes itself on 'ready' (with its errors handled): ioredis's own
     // re-subscription leaves a rejected promise nobody observes when the link drops again meanwhile.
     redisOptions.autoResubscribe = false;
+    // A SUBSCRIBE sent to a stalled Redis fails instead of waiting for ever.
+    redisOptions.commandTimeout = Math.max(options.publishTimeout, 5_000);
   }
   if (role === 'command') {
     // A command caught by a connection loss is failed, not silently re-sent later.
@@ -40,6 +42,12 @@ export function createConnection(options: ResolvedRedisOptions, role: Connection
   const connection = new (ioredis().Redis)(options.url, redisOptions);
   // Connection errors surface through commands and status; the event only needs a listener.
   connection.on('error', () => {});
+  const pending = new Set<(error: Error) => void>();
+  watched.set(connection, pending);
+  connection.on('close', () => {
+    for (const fail of pending) fail(new Error('Connection is closed.'));
+    pending.clear();
+  });
   return connection;
 }
 
@@ -58,6 +66,32 @@ export function whenReady(connection: Redis, timeoutMs: number): Promise<boolean
     const timer = setTimeout(() => done(false), timeoutMs);
     connection.on('ready', onReady);
     connection.on('end', onEnd);
+  });
+}
+
+/** Per connection, the rejecters of the commands `failOnClose` watches. */
+const watched = new WeakMap<Redis, Set<(error: Error) => void>>();
+
+/**
+ * `command`, failed as soon as `connection` loses its link: ioredis holds (or, without resending,
+ * silently drops) a command caught by a close, so a caller would otherwise wait for the outage to
+ * end or for the command timeout.
+ */
+export function failOnClose<T>(connection: Redis, command: Promise<T>): Promise<T> {
+  const pending = watched.get(connection);
+  if (!pending) return command;
+  return new Promise<T>((resolve, reject) => {
+    pending.add(reject);
+    command.then(
+      (value) => {
+        pending.delete(reject);
+        resolve(value);
+      },
+      (error: unknown) => {
+        pending.delete(reject);
+        reject(error);
+      },
+    );
   });
 }
 

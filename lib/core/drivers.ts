@@ -41,3 +41,11 @@ export const protobufjs = onFirstUse<typeof import('protobufjs')>(
   'protobuf (.proto loading, proto-rpc)',
 );
 export const cockatiel = onFirstUse<typeof import('cockatiel')>('cockatiel', 'the circuit breaker');
+export const natsTransportNode = onFirstUse<typeof import('@nats-io/transport-node')>(
+  '@nats-io/transport-node',
+  'the NATS registry, transport and broker',
+);
+export const natsJetStream = onFirstUse<typeof import('@nats-io/jetstream')>(
+  '@nats-io/jetstream',
+  'the NATS broker (JetStream)',
+);

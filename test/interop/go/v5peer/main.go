@@ -14,6 +14,9 @@
 //	watch     [--service S]
 //	bench     --address host:port (load generator for npm run bench; see bench.go)
 //
+// V5PEER_TRACE=1 traces every mode with go-micro's OpenTelemetry wrapper and prints each span as a
+// {"event":"span",...} line (tracing.go).
+//
 // go-micro is configured by its own environment variables only (MICRO_REGISTRY=mdns|consul,
 // MICRO_REGISTRY_ADDRESS, MICRO_SERVER_ADDRESS, MICRO_BROKER_ADDRESS, ...): service.Init() parses
 // os.Args with urfave/cli and exits on a flag it does not know, so main parses the peer's own flags
@@ -94,8 +97,9 @@ func errorJSON(err error) map[string]any {
 }
 
 // newService is micro.NewService(opts...) after Init(): go-micro reads its MICRO_* variables here.
+// With V5PEER_TRACE=1 it is traced (tracing.go).
 func newService(opts ...micro.Option) micro.Service {
-	svc := micro.NewService(opts...)
+	svc := micro.NewService(append(opts, tracingOptions()...)...)
 	svc.Init()
 	return svc
 }

@@ -1,0 +1,109 @@
+// One trace across go-micro v5.30.0 and nest-micro: a Go client (`v5peer call` with go-micro's
+// OpenTelemetry wrapper and the Go OTel SDK, V5PEER_TRACE=1) calls the Node greeter (the
+// OpenTelemetry Node SDK, INTEROP_TRACE=1), whose Greeter.Relay calls the traced Go greeter
+// (`v5peer serve`). Every process prints its ended spans as JSON lines; the test joins them and
+// checks one trace id and each parent link across the three processes, on one Consul at 127.0.0.1.
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { consulAvailability, startConsul, type ConsulAgent } from '../support/consul.js';
+import {
+  buildGoPeer,
+  consulEnv,
+  goAvailability,
+  GO_BUILD_TIMEOUT_MS,
+  runGoPeer,
+  startGoPeer,
+  type GoLine,
+  type GoPeer,
+} from './support/go-peer.js';
+import { why } from './support/greeter.js';
+import { startNodeGreeter } from './support/node-peer.js';
+
+interface SpanLine extends GoLine {
+  name: string;
+  kind: string;
+  traceId: string;
+  spanId: string;
+  parentSpanId: string;
+  status: string;
+}
+
+const spansOf = (lines: GoLine[]): SpanLine[] => lines.filter((l): l is SpanLine => l.event === 'span');
+
+describe.skipIf(goAvailability.skip || consulAvailability.skip)(
+  `tracing across go-micro v5 (OpenTelemetry wrapper) and nest-micro ${why(goAvailability.reason, consulAvailability.reason)}`,
+  () => {
+    let consul: ConsulAgent | undefined;
+    let goGreeter: GoPeer | undefined;
+    let nodeGreeter: GoPeer | undefined;
+    let env: Record<string, string>;
+
+    beforeAll(async () => {
+      [consul] = await Promise.all([startConsul(), buildGoPeer()]);
+      env = consulEnv(consul.address);
+      goGreeter = startGoPeer(['serve'], { ...env, V5PEER_TRACE: '1' });
+      nodeGreeter = startNodeGreeter({ ...env, INTEROP_SUBSCRIBE: '0', INTEROP_TRACE: '1' });
+      await goGreeter.ready();
+      await nodeGreeter.ready(60_000);
+    }, GO_BUILD_TIMEOUT_MS + 90_000);
+
+    afterAll(async () => {
+      await Promise.all([goGreeter?.stop(), nodeGreeter?.stop()]);
+      await consul?.close();
+    });
+
+    it('a Go client → Node service → Go service chain is one trace with the right parent links', async () => {
+      const lines = await runGoPeer(
+        [
+          'call',
+          '--service',
+          'node.greeter',
+          '--endpoint',
+          'Greeter.Relay',
+          '--body',
+          '{"name":"go.greeter"}',
+        ],
+        { ...env, V5PEER_TRACE: '1' },
+      );
+      const reply = lines.find((l) => l.ok !== undefined);
+      expect(reply).toMatchObject({ ok: true });
+
+      // the Go client's CLIENT span (go-micro's wrapper: one span per call, named service.Endpoint)
+      const [goClient] = spansOf(lines).filter((s) => s.kind === 'client');
+      expect(goClient).toMatchObject({ name: 'node.greeter.Greeter.Relay', parentSpanId: '' });
+      const traceId = goClient!.traceId;
+
+      // the Node SERVER span is the Go client span's child; its call and attempt CLIENT spans follow
+      const nodeSpan = (name: string, kind: string, parent?: string): Promise<GoLine> =>
+        nodeGreeter!.waitForLine(
+          (l) =>
+            l.event === 'span' &&
+            l.traceId === traceId &&
+            l.name === name &&
+            l.kind === kind &&
+            (parent === undefined || l.parentSpanId === parent),
+          20_000,
+          `the Node ${kind} span ${name}`,
+        );
+      const nodeServer = await nodeSpan('node.greeter.Greeter.Relay', 'server');
+      expect(nodeServer.parentSpanId).toBe(goClient!.spanId);
+      const nodeCall = await nodeSpan('go.greeter.Greeter.Metadata', 'client', nodeServer.spanId);
+      const nodeAttempt = await nodeSpan('go.greeter.Greeter.Metadata', 'client', nodeCall.spanId);
+      expect(nodeAttempt.attributes).toMatchObject({ 'micro.attempt': 1, 'rpc.system.name': 'go-micro' });
+
+      // the Go greeter's SERVER span (go-micro's handler wrapper) is the Node attempt span's child
+      const goServer = await goGreeter!.waitForLine(
+        (l) => l.event === 'span' && l.traceId === traceId && l.kind === 'server',
+        20_000,
+        'the Go greeter SERVER span',
+      );
+      expect(goServer).toMatchObject({
+        name: 'go.greeter.Greeter.Metadata',
+        parentSpanId: nodeAttempt.spanId,
+        status: 'Unset',
+      });
+      // the handler's metadata holds the Go SERVER span's own context: go-micro's wrapper writes the
+      // span it starts back into the ctx's metadata (for the handler's onward calls)
+      expect(reply!.body.metadata.Traceparent).toBe(`00-${traceId}-${goServer.spanId}-01`);
+    });
+  },
+);

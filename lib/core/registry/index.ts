@@ -1,7 +1,7 @@
 /**
  * nest-micro/registry: discovery. The Registry interface and its records (go-micro's registry
  * package), the memory, mDNS and Consul registries, the watch-fed cache that fronts network
- * registries, and `createRegistry` by name (MICRO_REGISTRY).
+ * registries, `createRegistry` by name (MICRO_REGISTRY), and JSON Schema from endpoints' field trees.
  */
 export type {
   Endpoint,
@@ -15,6 +15,14 @@ export type {
   Watcher,
   WatchOptions,
 } from './registry.js';
+export {
+  endpointExample,
+  requestSchema,
+  responseSchema,
+  typeSchema,
+  valueSchema,
+  type JsonSchema,
+} from './json-schema.js';
 export { MemoryRegistry } from './memory.registry.js';
 export { CacheRegistry, type CacheLogger, type CacheRegistryOptions } from './cache.registry.js';
 export * from './mdns/index.js';

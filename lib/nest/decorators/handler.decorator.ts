@@ -21,6 +21,21 @@ export interface HandlerOptions extends LimitOptions {
   maxBuffered?: number;
   /** Endpoint metadata announced in the registry. */
   metadata?: Record<string, string>;
+  /**
+   * What the endpoint does, for people and AI agents: announced as endpoint metadata `description`
+   * (go-micro's key, read by its MCP gateway and nest-micro's as the tool description).
+   */
+  description?: string;
+  /**
+   * An example request: announced as endpoint metadata `example`, JSON text (an object is
+   * serialised with JSON.stringify; a string is taken as written).
+   */
+  example?: string | object;
+  /**
+   * Auth scopes a caller needs (any one of them) when a gateway enforces auth: announced as endpoint
+   * metadata `scopes`, comma-separated, as go-micro's server.WithEndpointScopes writes them.
+   */
+  scopes?: string[];
   /** Payload class when it cannot be read from the parameter type. */
   request?: Function;
   /** Reply class, announced in the registry. */
@@ -36,9 +51,10 @@ export interface HandlerOptions extends LimitOptions {
 
 export function Handler(name?: string, options: HandlerOptions = {}): MethodDecorator {
   const limits = limitsOf(name ?? 'handler', options);
+  const docs = docMetadata(name ?? 'handler', options);
   return (target, key, descriptor) => {
     const endpoint = name ?? defaultEndpointName(target.constructor.name, String(key));
-    const metadata: Record<string, string> = { ...options.metadata };
+    const metadata: Record<string, string> = { ...options.metadata, ...docs };
     if (options.stream) metadata.stream = 'true';
     const micro: HandlerExtras = {
       kind: 'handler',
@@ -56,6 +72,28 @@ export function Handler(name?: string, options: HandlerOptions = {}): MethodDeco
     };
     return MessagePattern(endpoint, MICRO_TRANSPORT, { micro })(target, key, descriptor);
   };
+}
+
+/**
+ * `description`, `example` and `scopes` as go-micro's endpoint metadata keys (server/doc.go):
+ * plain text, JSON text, comma-separated. Checked now so a bad value fails where it is written.
+ */
+function docMetadata(scope: string, options: HandlerOptions): Record<string, string> {
+  const metadata: Record<string, string> = {};
+  if (options.description) metadata.description = options.description;
+  if (options.example !== undefined) {
+    const example = typeof options.example === 'string' ? options.example : JSON.stringify(options.example);
+    if (example === undefined) throw new TypeError(`@Handler('${scope}'): example is not JSON-serialisable`);
+    metadata.example = example;
+  }
+  if (options.scopes?.length) {
+    const scopes = options.scopes.map((s) => s.trim());
+    const bad = scopes.find((s) => s === '' || s.includes(','));
+    if (bad !== undefined)
+      throw new TypeError(`@Handler('${scope}'): scope ${JSON.stringify(bad)} is empty or contains a comma`);
+    metadata.scopes = scopes.join(',');
+  }
+  return metadata;
 }
 
 /** The handler's limits, checked now so a bad value fails where it is written. */

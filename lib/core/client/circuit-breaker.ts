@@ -13,6 +13,7 @@ import { EventEmitter } from 'node:events';
 import type { CircuitState, IBreaker } from 'cockatiel';
 import { cockatiel } from '../drivers.js';
 import { MicroError } from '../errors/micro-error.js';
+import { activeMetrics } from '../metrics/recorder.js';
 import { ERROR_ID } from '../errors/ids.js';
 
 export const BREAKER_ID = ERROR_ID.breaker;
@@ -150,6 +151,7 @@ export class CircuitBreaker {
     this.generation++;
     this.probing = 0;
     this.passed = 0;
+    activeMetrics()?.breakerChanged(this.name, this.service, this.current);
     this.emit(to, this, error);
   }
 

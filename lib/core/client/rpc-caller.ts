@@ -37,6 +37,7 @@ import { ERROR_ID } from '../errors/ids.js';
 import { ATTR_RETRIES } from '../telemetry/attributes.js';
 import { endSpan, startAttemptSpan, startCallSpan, type Traced } from '../telemetry/spans.js';
 import type { Span } from '../telemetry/otel-api.js';
+import { activeMetrics, type Metrics } from '../metrics/recorder.js';
 
 const CLIENT_ID = ERROR_ID.client;
 const TRANSPORT_ID = ERROR_ID.transport;
@@ -79,12 +80,15 @@ export class RpcCaller {
     const wrappers = options.wrappers;
     // a CLIENT span for the whole call, a child per attempt (undefined while tracing is off)
     const traced = startCallSpan(service, endpoint);
+    // the call's metrics (undefined while no MeterProvider is registered)
+    const metrics = activeMetrics();
+    const measured = metrics ? new MeasuredCall(metrics, service, endpoint) : undefined;
     let call: Promise<unknown>;
-    if (!wrappers?.length) call = this.execute(service, endpoint, data, options, traced);
+    if (!wrappers?.length) call = this.execute(service, endpoint, data, options, traced, measured);
     else {
       const run = wrappers.reduceRight<CallFn>(
         (next, wrap) => wrap(next),
-        (r) => this.execute(r.service, r.endpoint, r.data, r.options, traced),
+        (r) => this.execute(r.service, r.endpoint, r.data, r.options, traced, measured),
       );
       // wrappers may change what they are given: they get their own copy of the options
       call = run({ service, endpoint, data, options: { ...options } });
@@ -94,6 +98,11 @@ export class RpcCaller {
       call.then(
         () => endSpan(traced.span),
         (error: unknown) => endSpan(traced.span, error),
+      );
+    if (measured)
+      call.then(
+        () => measured.end(null),
+        (error: unknown) => measured.end(error),
       );
     return (options.fallback === undefined ? call : withFallback(call, options.fallback)) as Promise<T>;
   }
@@ -123,6 +132,7 @@ export class RpcCaller {
     data: unknown,
     o: ClientCallOptions,
     traced: Traced | undefined,
+    measured?: MeasuredCall,
   ): Promise<unknown> {
     return new Promise((resolve, reject) => {
       const deadline = callDeadline(o.timeout, describeCall(service, endpoint));
@@ -156,6 +166,7 @@ export class RpcCaller {
         ok,
         fail,
         traced,
+        measured,
       );
       if (o.address) return attempts.start(fixedAddresses(o.address));
       const selector = this.options.selector;
@@ -234,6 +245,7 @@ class Attempts {
     private readonly resolve: (value: unknown) => void,
     private readonly reject: (error: unknown) => void,
     private readonly traced: Traced | undefined,
+    private readonly measured: MeasuredCall | undefined,
   ) {}
 
   start(next: Next): void {
@@ -248,6 +260,7 @@ class Attempts {
       const remaining = this.deadline - now;
       if (remaining <= 0) return this.reject(budgetSpent(service, endpoint, o.timeout));
       this.node = this.next();
+      if (this.measured) this.measured.node = this.node;
       // setTimeout fires at once past 2^31-1 ms: a longer budget (Infinity included) waits that long
       const timeout = Math.min(remaining, o.attemptTimeout ?? remaining, MAX_TIMEOUT_MS);
       this.header[HEADER.timeout] = msToTimeoutHeader(timeout);
@@ -303,12 +316,31 @@ class Attempts {
     if (this.traced) this.endAttempt(failure);
     if (this.attempt >= o.retries || !isRetryable(failure, o.idempotent)) return this.reject(failure);
     this.attempt++;
+    this.measured?.metrics.retry(service, this.endpoint, failure);
     if (this.traced?.span.isRecording()) this.traced.span.setAttribute(ATTR_RETRIES, this.attempt);
     // a node that shed the call answered at once that it is full: the retry goes to another node
     // now (as gRPC retries a refused stream transparently); a backoff would only add latency
     const pause = isShed(failure) ? 0 : Math.min(o.backoff(this.attempt), this.deadline - Date.now());
     if (pause > 0) setTimeout(() => this.send(), timerDelay(pause));
     else this.send();
+  }
+}
+
+/** A call being measured: its start, in-flight count and the node of its last attempt. */
+class MeasuredCall {
+  node: Node | undefined;
+  private readonly started = performance.now();
+
+  constructor(
+    readonly metrics: Metrics,
+    private readonly service: string,
+    private readonly endpoint: string,
+  ) {
+    metrics.clientStarted(service, endpoint);
+  }
+
+  end(error: unknown): void {
+    this.metrics.clientEnded(this.service, this.endpoint, this.started, this.node, error);
   }
 }
 

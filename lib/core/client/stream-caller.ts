@@ -35,6 +35,7 @@ import type { RpcCaller } from './rpc-caller.js';
 import { requestHeader } from './request-header.js';
 import { nodeAttributes } from '../telemetry/attributes.js';
 import { endSpan, injectContext, startStreamSpan, type Traced } from '../telemetry/index.js';
+import { activeMetrics } from '../metrics/recorder.js';
 import { ERROR_ID } from '../errors/ids.js';
 
 const CLIENT_ID = ERROR_ID.client;
@@ -135,6 +136,8 @@ class StreamCall<T> implements StreamHandle {
   private traced: Traced | undefined;
   /** The server sent its first message or its end: the stream opened. */
   private opened = false;
+  /** Counts the stream's messages (undefined while no MeterProvider is registered). */
+  private readonly metrics = activeMetrics();
 
   constructor(
     private readonly owner: StreamCaller,
@@ -218,10 +221,11 @@ class StreamCall<T> implements StreamHandle {
     this.outbound = new Outbound(
       socket,
       {
-        encode: (value) => ({
-          header: messageHeader,
-          body: codec.encodeRequest({ id, endpoint: this.endpoint }, value, schema?.request),
-        }),
+        encode: (value) => {
+          const body = codec.encodeRequest({ id, endpoint: this.endpoint }, value, schema?.request);
+          this.metrics?.streamMessages(this.service, this.endpoint, true, true);
+          return { header: messageHeader, body };
+        },
         done: (error) => {
           if (error !== undefined) {
             this.admission?.abandon(); // our requests failed, not the dependency
@@ -253,6 +257,7 @@ class StreamCall<T> implements StreamHandle {
     } catch (error) {
       return this.fail(error, true);
     }
+    this.metrics?.streamMessages(this.service, this.endpoint, true, false);
     this.sink.next(value);
   }
 

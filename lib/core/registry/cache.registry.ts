@@ -15,6 +15,7 @@ import {
   type WatchOptions,
   type Watcher,
 } from './registry.js';
+import { activeMetrics } from '../metrics/recorder.js';
 
 export interface CacheLogger {
   warn(message: string): void;
@@ -112,6 +113,7 @@ export class CacheRegistry implements Registry {
       .catch((error: unknown) => {
         const stale = this.entries.get(name);
         if (!stale) throw error;
+        activeMetrics()?.staleServed(this.registry.name, name);
         this.logger.warn(
           `registry ${this.registry.name} failed looking up ${name}, serving cached nodes: ${
             error instanceof Error ? error.message : String(error)
@@ -131,6 +133,7 @@ export class CacheRegistry implements Registry {
 
   /** Applies a watch event to a cached service; services not cached are left to the next lookup. */
   private apply(event: WatchEvent): void {
+    activeMetrics()?.watchEvent(this.registry.name, event.action, event.service.name);
     const entry = this.entries.get(event.service.name);
     if (!entry) return;
     const incoming = event.service;

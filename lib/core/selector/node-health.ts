@@ -15,6 +15,7 @@ import { MicroError } from '../errors/micro-error.js';
 import { isShed } from '../errors/overload.js';
 import type { Node, Service } from '../registry/registry.js';
 import { allNodes, nodeKey } from './nodes.js';
+import { activeMetrics } from '../metrics/recorder.js';
 import type { NodeStats, PickContext, StatefulStrategy } from './selector.js';
 
 export interface HealthConfig {
@@ -122,7 +123,7 @@ export class ServiceHealth implements NodeStats {
     )
       this.sample(s, duration, now);
     if (outcome === 'success') this.recover(s);
-    else if (outcome === 'failure') this.fail(s, now);
+    else if (outcome === 'failure' && this.fail(s, now)) activeMetrics()?.ejected(this.service, node.id);
   }
 
   inflight(node: Node): number {
@@ -177,19 +178,21 @@ export class ServiceHealth implements NodeStats {
     s.probing = false;
   }
 
-  private fail(s: NodeState, now: number): void {
+  /** Counts a failure; true when it ejects the node (again, after a failed probe). */
+  private fail(s: NodeState, now: number): boolean {
     s.failures++;
     if (s.ejections === 0) {
-      if (s.failures < this.config.failureThreshold) return;
+      if (s.failures < this.config.failureThreshold) return false;
       s.ejections = 1;
       this.ejected++;
     } else if (s.probing) {
       s.ejections++;
     } else {
-      return; // a call that started before the ejection: the node is already out
+      return false; // a call that started before the ejection: the node is already out
     }
     s.probing = false;
     s.ejectedUntil = now + this.cooldownFor(s.ejections);
+    return true;
   }
 
   private cooldownFor(ejections: number): number {

@@ -20,6 +20,7 @@ import { Observable, type Subscriber } from 'rxjs';
 import '../nest-logger.js';
 import type { Broker } from '../../core/broker/broker.js';
 import { endSpan, startPublishSpan } from '../../core/telemetry/spans.js';
+import { activeMetrics } from '../../core/metrics/recorder.js';
 import { MicroError } from '../../core/errors/micro-error.js';
 import { HEADER } from '../../core/metadata/headers.js';
 import type { MetadataInit } from '../../core/metadata/metadata.js';
@@ -211,9 +212,11 @@ export class MicroClient extends ClientProxy {
       await broker.publish(topic, { header, body: codec.marshal(data, options.protobuf) });
     } catch (error) {
       endSpan(traced?.span, error);
+      activeMetrics()?.published(broker.name, topic, error);
       throw error;
     }
     endSpan(traced?.span);
+    activeMetrics()?.published(broker.name, topic, null);
   }
 
   private route(pattern: unknown): { service: string; endpoint: string } {

@@ -12,6 +12,7 @@ import type { BrokerEvent } from '../../core/broker/broker.js';
 import { microExtras } from '../decorators/handler-meta.js';
 import { toMicroError } from '../errors.js';
 import { endSpan, runTraced, startDeliverySpan } from '../../core/telemetry/spans.js';
+import { activeMetrics } from '../../core/metrics/recorder.js';
 import { runInCallScope } from './call-scope.js';
 import { contextOf, routeOf, type DispatcherHost } from './incoming.js';
 
@@ -60,6 +61,9 @@ async function deliver(
   );
   // a CONSUMER span (undefined while tracing is off), child of and linked to the producer's
   const traced = startDeliverySpan(broker, topic, header);
+  // delivery metrics (undefined while no MeterProvider is registered)
+  const metrics = activeMetrics();
+  const started = metrics ? performance.now() : 0;
   host.track(+1);
   try {
     await runTraced(traced, async () => {
@@ -71,8 +75,11 @@ async function deliver(
       }
     });
     endSpan(traced?.span);
+    metrics?.delivered(broker, topic, started, event.attempt, null);
   } catch (error) {
-    endSpan(traced?.span, toMicroError(error, host.service));
+    const e = toMicroError(error, host.service);
+    endSpan(traced?.span, e);
+    metrics?.delivered(broker, topic, started, event.attempt, e);
     throw error;
   } finally {
     host.track(-1);

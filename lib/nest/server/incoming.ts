@@ -10,6 +10,7 @@ import { MicroError } from '../../core/errors/micro-error.js';
 import { HEADER, ROUTING_HEADERS, timeoutHeaderToMs } from '../../core/metadata/headers.js';
 import { Metadata } from '../../core/metadata/metadata.js';
 import type { Header, Peer } from '../../core/transport/transport.js';
+import type { DebugStats } from '../../core/metrics/debug-stats.js';
 import type { HandlerInvoker } from './handler-invoker.js';
 import type { ServerLimits } from './limits.js';
 import { MicroContext, type MicroContextInit } from './micro-context.js';
@@ -24,6 +25,8 @@ export interface DispatcherHost {
   track(delta: number): void;
   /** maxConcurrent / maxQueued / rateLimit of the service and its handlers. */
   readonly limits: ServerLimits;
+  /** Requests and errors answered, for Debug.Stats. */
+  readonly stats: DebugStats;
 }
 
 /** Where an incoming call goes and how it is encoded. */

@@ -26,6 +26,7 @@ import { describeEndpoints } from './endpoints.js';
 import { dispatchEvent } from './event-dispatcher.js';
 import { HandlerInvoker } from './handler-invoker.js';
 import { ServerLimits } from './limits.js';
+import { DebugStats } from '../../core/metrics/debug-stats.js';
 import { Registrar } from './registrar.js';
 import type { DispatcherHost } from './incoming.js';
 import { dispatchCall } from './rpc-dispatcher.js';
@@ -78,6 +79,7 @@ export class MicroServer extends Server implements CustomTransportStrategy {
       },
       track: (delta) => this.track(delta),
       limits: new ServerLimits(options.name, options),
+      stats: new DebugStats(),
     };
   }
 

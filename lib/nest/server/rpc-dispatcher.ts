@@ -14,6 +14,8 @@ import { MicroError } from '../../core/errors/micro-error.js';
 import { HEADER } from '../../core/metadata/headers.js';
 import type { Message, Peer, Reply } from '../../core/transport/transport.js';
 import { endSpan, runTraced, startServerSpan } from '../../core/telemetry/spans.js';
+import { activeMetrics } from '../../core/metrics/recorder.js';
+import { STATS_ENDPOINT } from '../../core/metrics/debug-stats.js';
 import {
   contextOf,
   handlerFor,
@@ -33,15 +35,27 @@ export function dispatchCall(host: DispatcherHost, request: Message, reply: Repl
   /** The id a framing codec's reply envelope echoes: the request envelope's (go-micro's rpc_router). */
   let envelopeId = route.id;
   let codec: Codec | undefined;
-  const fail = (error: unknown): void =>
-    reply(errorReply(toMicroError(error, host.service), route, envelopeId, codec));
+  // metrics (undefined while no MeterProvider is registered) from the moment the endpoint is known
+  const metrics = activeMetrics();
+  let started = -1;
+  const fail = (error: unknown): void => {
+    const e = toMicroError(error, host.service);
+    reply(errorReply(e, route, envelopeId, codec));
+    host.stats.record(true);
+    if (metrics && started >= 0) metrics.serverEnded(host.service, route.endpoint, started, e);
+  };
   try {
     codec = host.codecs.get(route.contentType);
     envelopeId = routeFromEnvelope(route, codec, request.body) ?? envelopeId;
     const { endpoint } = route;
+    if (metrics) {
+      started = performance.now();
+      metrics.serverStarted(host.service, endpoint);
+    }
     const handler = handlerFor(host, endpoint);
     if (handler instanceof MicroError) {
       if (endpoint === HEALTH_ENDPOINT) return replyWith(codec, { status: 'ok' });
+      if (endpoint === STATS_ENDPOINT) return replyWith(codec, host.stats.snapshot());
       return fail(handler);
     }
     const refusal = host.refusal();
@@ -63,6 +77,7 @@ export function dispatchCall(host: DispatcherHost, request: Message, reply: Repl
       () => serve(handler, micro, used, deadline, waited),
       (shed) => {
         host.track(-1);
+        metrics?.shed(host.service, endpoint, shed);
         fail(shed);
       },
     );
@@ -126,6 +141,8 @@ export function dispatchCall(host: DispatcherHost, request: Message, reply: Repl
   function replyWith(c: Codec, value: unknown, schema?: unknown): void {
     const body = c.encodeResponse({ id: envelopeId, endpoint: route.endpoint }, value, schema);
     reply({ header: { [HEADER.contentType]: route.contentType, [HEADER.id]: route.id }, body });
+    host.stats.record(false);
+    if (metrics && started >= 0) metrics.serverEnded(host.service, route.endpoint, started, null);
   }
 }
 

@@ -35,6 +35,7 @@ import {
 } from '../../core/transport/stream-wire.js';
 import type { Message, Socket } from '../../core/transport/transport.js';
 import { endSpan, runTraced, startStreamSpan, type Traced } from '../../core/telemetry/spans.js';
+import { activeMetrics } from '../../core/metrics/recorder.js';
 import { runInCallScope } from './call-scope.js';
 import { MicroContext } from './micro-context.js';
 import {
@@ -86,6 +87,8 @@ class ServerStream {
   /** The stream's SERVER span, from admission to its end (undefined while tracing is off). */
   private traced: Traced | undefined;
   private header: Message['header'] = {};
+  /** Counts the stream's messages (undefined while no MeterProvider is registered). */
+  private readonly metrics = activeMetrics();
 
   constructor(
     private readonly host: DispatcherHost,
@@ -132,7 +135,10 @@ class ServerStream {
       this.endpoint,
       micro.limits,
       () => this.begin(handler, micro, context),
-      (error) => this.refuse(error),
+      (error) => {
+        this.metrics?.shed(this.host.service, this.endpoint, error);
+        this.refuse(error);
+      },
     );
   }
 
@@ -220,6 +226,7 @@ class ServerStream {
     } catch (error) {
       return this.finish(toMicroError(error, this.host.service));
     }
+    this.metrics?.streamMessages(this.host.service, this.endpoint, false, false);
     this.input.next(value);
   }
 
@@ -246,6 +253,7 @@ class ServerStream {
 
   private encode(value: unknown, schema: unknown): Message {
     const body = this.codec.encodeResponse({ id: this.id, endpoint: this.endpoint }, value, schema);
+    this.metrics?.streamMessages(this.host.service, this.endpoint, false, true);
     return { header: { [HEADER.contentType]: this.contentType, [HEADER.id]: this.id }, body };
   }
 

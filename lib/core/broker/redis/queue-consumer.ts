@@ -21,6 +21,7 @@ import type { BrokerEvent, BrokerHandler } from '../broker.js';
 import { AckBatch } from './ack-batch.js';
 import { errorText } from './connection.js';
 import { decodeFields } from './message.js';
+import { activeMetrics } from '../../metrics/recorder.js';
 import { deadLetterKey, topicKey, type ResolvedRedisOptions } from './options.js';
 
 interface Entry {
@@ -339,6 +340,7 @@ export class QueueConsumer {
         .xack(this.key, queue, entry.id)
         .exec();
       this.ctx.counters.deadLettered++;
+      activeMetrics()?.deadLettered('redis', topic);
       this.logger.warn(`message ${entry.id} dead-lettered after ${attempts} attempt(s): ${reason}`);
     } catch (error) {
       this.logger.debug(`dead-lettering ${entry.id} failed, it stays pending: ${errorText(error)}`);

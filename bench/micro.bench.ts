@@ -10,11 +10,11 @@
  * Run alone: node --import ./scripts/register-ts.mjs bench/micro.bench.ts [--json]
  * (bench/selector.bench.ts breaks select() down per strategy.)
  */
-import { JsonCodec, ProtoCodec, type Codec } from '../lib/core/codec/index.js';
-import { CacheRegistry } from '../lib/core/registry/cache.registry.js';
-import { MemoryRegistry } from '../lib/core/registry/memory.registry.js';
-import type { Service } from '../lib/core/registry/registry.js';
-import { RegistrySelector } from '../lib/core/selector/registry.selector.js';
+import { JsonCodec, ProtoCodec, type Codec } from 'nest-micro/codec';
+import { CacheRegistry } from 'nest-micro/registry';
+import { MemoryRegistry } from 'nest-micro/registry';
+import type { Service } from 'nest-micro/registry';
+import { RegistrySelector } from 'nest-micro/selector';
 import { REQUEST } from './load.js';
 import { GreeterProto } from './peers/greeter.proto.js';
 import { benchService } from './services.js';

@@ -34,9 +34,9 @@ import {
   type ClientProxy,
 } from '@nestjs/microservices';
 import { firstValueFrom } from 'rxjs';
-import { HttpBroker, RedisBroker, type Broker } from '../lib/core/broker/index.js';
-import { MemoryRegistry, type Registry } from '../lib/core/registry/index.js';
-import { MicroClient, MicroModule, MicroServer, Subscriber } from '../lib/index.js';
+import { HttpBroker, RedisBroker, type Broker } from 'nest-micro/broker';
+import { MemoryRegistry, type Registry } from 'nest-micro/registry';
+import { MicroClient, MicroModule, MicroServer, Subscriber } from 'nest-micro';
 import { startRedis } from '../test/support/redis.js';
 import { cpuSeconds } from './cpu.js';
 

@@ -5,13 +5,8 @@
  * Figures are the best of 3 rounds of 100,000 calls.
  * Run: node --import ./scripts/register-ts.mjs bench/selector.bench.ts
  */
-import type { Node, Registry, Service } from '../lib/core/registry/registry.js';
-import {
-  RegistrySelector,
-  strategies,
-  type Strategy,
-  type StrategyFunction,
-} from '../lib/core/selector/index.js';
+import type { Node, Registry, Service } from 'nest-micro/registry';
+import { RegistrySelector, strategies, type Strategy, type StrategyFunction } from 'nest-micro/selector';
 import { benchService } from './services.js';
 
 class CachedRegistry implements Registry {

@@ -1,5 +1,5 @@
 /** Registry entries for the micro-benchmarks: a service with `nodes` nodes on made-up addresses. */
-import type { Service } from '../lib/core/registry/registry.js';
+import type { Service } from 'nest-micro/registry';
 
 export function benchService(name: string, nodes: number, metadata: Record<string, string> = {}): Service {
   return {

@@ -13,10 +13,10 @@ import { Controller, Logger, Module } from '@nestjs/common';
 import { Payload } from '@nestjs/microservices';
 import { Test } from '@nestjs/testing';
 import { count, from, lastValueFrom, map, range, switchMap, take, type Observable } from 'rxjs';
-import { createTransport } from '../lib/core/transport/index.js';
-import { Handler, MicroClient, MicroModule, MicroServer } from '../lib/index.js';
-import { MemoryBroker } from '../lib/core/broker/index.js';
-import { MemoryRegistry } from '../lib/core/registry/index.js';
+import { createTransport } from 'nest-micro/transport';
+import { Handler, MicroClient, MicroModule, MicroServer } from 'nest-micro';
+import { MemoryBroker } from 'nest-micro/broker';
+import { MemoryRegistry } from 'nest-micro/registry';
 
 const N = Number(process.argv[2] ?? 200_000);
 Logger.overrideLogger(false);

@@ -26,7 +26,9 @@ const entries = Object.entries(pkg.exports)
   }));
 const missing = entries.filter((e) => !existsSync(e.file));
 if (missing.length > 0) {
-  console.error(`api-report: ${missing.map((e) => path.relative(root, e.file)).join(', ')} missing: npm run build first`);
+  console.error(
+    `api-report: ${missing.map((e) => path.relative(root, e.file)).join(', ')} missing: npm run build first`,
+  );
   process.exit(1);
 }
 
@@ -144,16 +146,20 @@ for (const problem of [...new Set(problems)]) console.error(`api-report: ${probl
 if (mode === 'update') {
   mkdirSync(reportDir, { recursive: true });
   for (const file of readdirSync(reportDir)) {
-    if (file.endsWith('.api.md') && !reports.has(path.join(reportDir, file))) rmSync(path.join(reportDir, file));
+    if (file.endsWith('.api.md') && !reports.has(path.join(reportDir, file)))
+      rmSync(path.join(reportDir, file));
   }
   for (const [file, text] of reports) writeFileSync(file, text);
   console.log(`api-report: wrote ${reports.size} reports to api/`);
 } else {
-  const stale = [...reports].filter(([file, text]) => !existsSync(file) || readFileSync(file, 'utf8') !== text);
+  const stale = [...reports].filter(
+    ([file, text]) => !existsSync(file) || readFileSync(file, 'utf8') !== text,
+  );
   const extra = existsSync(reportDir)
     ? readdirSync(reportDir).filter((f) => f.endsWith('.api.md') && !reports.has(path.join(reportDir, f)))
     : [];
-  for (const [file] of stale) console.error(`api-report: ${path.relative(root, file)} differs from the built API`);
+  for (const [file] of stale)
+    console.error(`api-report: ${path.relative(root, file)} differs from the built API`);
   for (const file of extra) console.error(`api-report: api/${file} has no entry point any more`);
   if (stale.length + extra.length > 0) {
     console.error('api-report: the public API changed; review it with `npm run api:update && git diff api/`');

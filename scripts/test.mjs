@@ -21,7 +21,8 @@ const missing = [];
 if (suite !== 'unit') {
   if (!existsSync('.backends/consul/usr/bin/consul') && !onPath('consul')) missing.push('consul');
   if (!onPath('redis-server')) missing.push('redis-server');
-  if (!existsSync('.backends/nats/usr/sbin/nats-server') && !onPath('nats-server')) missing.push('nats-server');
+  if (!existsSync('.backends/nats/usr/sbin/nats-server') && !onPath('nats-server'))
+    missing.push('nats-server');
   if (!existsSync('.backends/etcd/usr/bin/etcd') && !onPath('etcd')) missing.push('etcd');
 }
 

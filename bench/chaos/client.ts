@@ -8,9 +8,9 @@
 import 'reflect-metadata';
 import { Module, type INestApplicationContext } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
-import { createBroker } from '../../lib/core/broker/index.js';
-import { createRegistry } from '../../lib/core/registry/index.js';
-import { MicroClient, MicroModule, type ClientCallOptions } from '../../lib/index.js';
+import { createBroker } from 'nest-micro/broker';
+import { createRegistry } from 'nest-micro/registry';
+import { MicroClient, MicroModule, type ClientCallOptions } from 'nest-micro';
 import type { RegistryChoice } from './fleet.js';
 import type { Timeline } from './timeline.js';
 

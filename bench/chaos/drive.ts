@@ -3,7 +3,7 @@
  * again as soon as it has its answer — "64 concurrent calls") and an open loop (calls started at a
  * fixed rate whatever happens to earlier ones, the way independent users overload a service).
  */
-import { MicroError } from '../../lib/index.js';
+import { MicroError } from 'nest-micro';
 import type { Timeline } from './timeline.js';
 
 export type Call = () => Promise<unknown>;

@@ -14,7 +14,7 @@ import 'reflect-metadata';
 import { Controller, Module } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { Payload } from '@nestjs/microservices';
-import { Handler, MicroError, MicroModule, MicroServer } from '../../lib/index.js';
+import { Handler, MicroError, MicroModule, MicroServer } from 'nest-micro';
 
 const env = process.env;
 let failHalf = false;

@@ -8,7 +8,7 @@ import 'reflect-metadata';
 import { Controller, Module } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { Payload } from '@nestjs/microservices';
-import { MicroModule, MicroServer, Subscriber } from '../../lib/index.js';
+import { MicroModule, MicroServer, Subscriber } from 'nest-micro';
 
 const topic = process.env.CHAOS_TOPIC ?? 'chaos.events';
 let lines = '';

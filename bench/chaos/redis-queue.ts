@@ -9,9 +9,9 @@
 import 'reflect-metadata';
 import { Module } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
-import { createBroker } from '../../lib/core/broker/index.js';
-import { MemoryRegistry } from '../../lib/core/registry/index.js';
-import { MicroClient, MicroModule } from '../../lib/index.js';
+import { createBroker } from 'nest-micro/broker';
+import { MemoryRegistry } from 'nest-micro/registry';
+import { MicroClient, MicroModule } from 'nest-micro';
 import { startMember, type Member } from '../../test/integration/broker/harness.js';
 import { waitFor } from '../../test/support/processes.js';
 import { startRedis } from '../../test/support/redis.js';

@@ -4,7 +4,7 @@
  * the fault's window (and the nodes it hit) for `analyse`.
  */
 import { randomUUID } from 'node:crypto';
-import type { ClientCallOptions } from '../../lib/index.js';
+import type { ClientCallOptions } from 'nest-micro';
 import type { ConsulAgent } from '../../test/support/consul.js';
 import { chaosClient } from './client.js';
 import { closedLoop } from './drive.js';

@@ -5,7 +5,7 @@
  * README table: caller-visible errors, the p99 while the fault lasted, how long until the faulty
  * node stopped receiving calls, and how long until throughput was back.
  */
-import type { AttemptWrapper } from '../../lib/core/client/index.js';
+import type { AttemptWrapper } from 'nest-micro/client';
 
 export interface CallRecord {
   start: number;

@@ -8,9 +8,9 @@ import 'reflect-metadata';
 import { performance } from 'node:perf_hooks';
 import { Module, type INestApplicationContext } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
-import { createTransport } from '../../lib/core/transport/index.js';
-import { MemoryRegistry } from '../../lib/core/registry/index.js';
-import { MicroClient, MicroModule } from '../../lib/index.js';
+import { createTransport } from 'nest-micro/transport';
+import { MemoryRegistry } from 'nest-micro/registry';
+import { MicroClient, MicroModule } from 'nest-micro';
 import type { MemoryService } from './child.js';
 import { waitFor } from '../../test/support/processes.js';
 

@@ -21,15 +21,10 @@ import { Controller, Module } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { Payload } from '@nestjs/microservices';
 import { firstValueFrom, type Observable } from 'rxjs';
-import { Handler, MicroModule, MicroServer } from '../../lib/index.js';
-import {
-  HttpTransport,
-  TcpTransport,
-  type HttpTimeouts,
-  type Transport,
-} from '../../lib/core/transport/index.js';
-import { MemoryBroker } from '../../lib/core/broker/index.js';
-import { MemoryRegistry } from '../../lib/core/registry/index.js';
+import { Handler, MicroModule, MicroServer } from 'nest-micro';
+import { HttpTransport, TcpTransport, type HttpTimeouts, type Transport } from 'nest-micro/transport';
+import { MemoryBroker } from 'nest-micro/broker';
+import { MemoryRegistry } from 'nest-micro/registry';
 
 const { values: args } = parseArgs({
   options: {

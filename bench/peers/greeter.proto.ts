@@ -1,5 +1,5 @@
 /** greeter.Request / greeter.Response from sample/proto/greeter.proto, for the protobuf runs. */
-import { loadProtoSync, protoType } from '../../lib/core/codec/index.js';
+import { loadProtoSync, protoType } from 'nest-micro/codec';
 import { repoRoot } from '../paths.js';
 
 // from the repository root: the .proto is not compiled into dist/

@@ -10,7 +10,7 @@ import { Inject, Injectable, Module } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { ClientProxy } from '@nestjs/microservices';
 import { firstValueFrom } from 'rxjs';
-import { MicroModule } from '../../lib/index.js';
+import { MicroModule } from 'nest-micro';
 import { isHello, REQUEST, runClient, untilAnswered } from '../load.js';
 
 @Injectable()

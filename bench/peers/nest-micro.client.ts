@@ -7,10 +7,10 @@
 import 'reflect-metadata';
 import { Module } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
-import { createBroker } from '../../lib/core/broker/index.js';
-import { createRegistry } from '../../lib/core/registry/index.js';
-import { createTransport } from '../../lib/core/transport/index.js';
-import { MicroClient, MicroModule } from '../../lib/index.js';
+import { createBroker } from 'nest-micro/broker';
+import { createRegistry } from 'nest-micro/registry';
+import { createTransport } from 'nest-micro/transport';
+import { MicroClient, MicroModule } from 'nest-micro';
 import { isHello, REQUEST, runClient, untilAnswered } from '../load.js';
 import { GreeterProto } from './greeter.proto.js';
 

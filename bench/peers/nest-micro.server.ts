@@ -7,10 +7,10 @@ import 'reflect-metadata';
 import { Controller, Module } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { Payload } from '@nestjs/microservices';
-import { createBroker } from '../../lib/core/broker/index.js';
-import { createRegistry } from '../../lib/core/registry/index.js';
-import { createTransport } from '../../lib/core/transport/index.js';
-import { Handler, MicroModule, MicroServer } from '../../lib/index.js';
+import { createBroker } from 'nest-micro/broker';
+import { createRegistry } from 'nest-micro/registry';
+import { createTransport } from 'nest-micro/transport';
+import { Handler, MicroModule, MicroServer } from 'nest-micro';
 import { GreeterProto } from './greeter.proto.js';
 
 @Controller()

@@ -7,7 +7,7 @@ import 'reflect-metadata';
 import { Controller, Module } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { Payload } from '@nestjs/microservices';
-import { Handler, MicroModule, MicroServer } from '../../lib/index.js';
+import { Handler, MicroModule, MicroServer } from 'nest-micro';
 
 @Controller()
 class GreeterController {

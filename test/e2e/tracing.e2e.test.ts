@@ -1,7 +1,9 @@
 /**
  * Tracing with the real OpenTelemetry SDK (in-memory exporter): a caller → front → greeter chain
- * over the default transport is one trace with the right parent links; retries show one attempt span
- * each; a failure carries its MicroError code; with no SDK registered nothing is recorded.
+ * over the default transport is one trace with the right parent links; Nest guards and interceptors
+ * run inside the SERVER span (their own spans are its children); retries show one attempt span each;
+ * a failure carries its MicroError code; a breaker's state is on the call span; with no SDK
+ * registered nothing is recorded.
  */
 import 'reflect-metadata';
 import { context, propagation, SpanKind, SpanStatusCode, trace } from '@opentelemetry/api';
@@ -19,7 +21,10 @@ import {
   Injectable,
   Module,
   UseGuards,
+  UseInterceptors,
+  type CallHandler,
   type CanActivate,
+  type NestInterceptor,
   type DynamicModule,
   type Type,
 } from '@nestjs/common';
@@ -51,13 +56,23 @@ function unregisterSdk(): void {
   propagation.disable();
 }
 
-/** Records the span active when Nest runs it: it should be the SERVER span. */
+/** Records the span active when Nest runs it (it should be the SERVER span), and makes one of its own. */
 @Injectable()
 class SpanSeenGuard implements CanActivate {
   static seen: string | undefined;
   canActivate(): boolean {
     SpanSeenGuard.seen = trace.getActiveSpan()?.spanContext().spanId;
+    trace.getTracer('user').startSpan('user.guard').end();
     return true;
+  }
+}
+
+/** A user span made in a Nest interceptor, around the handler: a child of the SERVER span. */
+@Injectable()
+class UserSpanInterceptor implements NestInterceptor {
+  intercept(_context: unknown, next: CallHandler): Observable<unknown> {
+    trace.getTracer('user').startSpan('user.interceptor').end();
+    return next.handle();
   }
 }
 
@@ -67,6 +82,7 @@ class FrontController {
 
   @Handler('Front.Relay')
   @UseGuards(SpanSeenGuard)
+  @UseInterceptors(UserSpanInterceptor)
   relay(@Payload() request: { name: string }): Promise<unknown> {
     return this.greeter.call('greeter', 'Greeter.Hello', request);
   }
@@ -151,12 +167,17 @@ describe.each(['tcp', 'http'] as const)('tracing (OpenTelemetry SDK) over the %s
     const [frontServer] = named(spans, 'front.Front.Relay', SpanKind.SERVER);
     const inner = named(spans, 'greeter.Greeter.Hello', SpanKind.CLIENT);
     const [greeterServer] = named(spans, 'greeter.Greeter.Hello', SpanKind.SERVER);
-    expect(spans).toHaveLength(6);
+    expect(spans).toHaveLength(8);
     expect(new Set(spans.map((s) => s.spanContext().traceId)).size).toBe(1);
     expect(parentOf(call)).toBeUndefined();
     expect(parentOf(attempt)).toBe(call.spanContext().spanId);
     expect(parentOf(frontServer)).toBe(attempt.spanContext().spanId);
     expect(SpanSeenGuard.seen).toBe(frontServer.spanContext().spanId); // Nest's guard ran inside it
+    // spans a guard and an interceptor start are children of the SERVER span
+    for (const name of ['user.guard', 'user.interceptor']) {
+      const [user] = named(spans, name, SpanKind.INTERNAL);
+      expect(parentOf(user!)).toBe(frontServer.spanContext().spanId);
+    }
     const innerCall = inner.find((s) => parentOf(s) === frontServer.spanContext().spanId)!;
     const innerAttempt = inner.find((s) => parentOf(s) === innerCall.spanContext().spanId)!;
     expect(parentOf(greeterServer)).toBe(innerAttempt.spanContext().spanId);
@@ -194,6 +215,30 @@ describe.each(['tcp', 'http'] as const)('tracing (OpenTelemetry SDK) over the %s
     expect(first.attributes['error.type']).toBe('503');
     expect(call.attributes['micro.retries']).toBe(1);
     expect(call.status.code).not.toBe(SpanStatusCode.ERROR);
+  });
+
+  it("a call through a circuit breaker records the breaker's state on its span", async () => {
+    const lost: Parameters<MicroClient['with']>[0]['attemptWrappers'] = [
+      () => () => Promise.reject(MicroError.unavailable('test', 'node lost')),
+    ];
+    const breaker = { consecutive: 1, halfOpenAfter: 60_000 };
+    const client = greeter.caller.get<MicroClient>('GREETER');
+    const guarded = client.with({ breaker, retries: 0 });
+    // closed: admitted; this failure opens it; the next call is refused without an attempt
+    await expect(
+      guarded.with({ attemptWrappers: lost }).call('greeter', 'Greeter.Hello', {}),
+    ).rejects.toMatchObject({
+      code: 503,
+    });
+    await expect(guarded.call('greeter', 'Greeter.Hello', { name: 'Ed' })).rejects.toMatchObject({
+      id: 'go.micro.client.breaker',
+    });
+    await provider.forceFlush();
+    const calls = named(exporter.getFinishedSpans(), 'greeter.Greeter.Hello', SpanKind.CLIENT).filter(
+      (s) => parentOf(s) === undefined,
+    );
+    expect(calls.map((s) => s.attributes['micro.breaker.state'])).toEqual(['closed', 'open']);
+    expect(calls[1]!.attributes).toMatchObject({ 'rpc.status_code': '503', 'error.type': '503' });
   });
 
   it('a failing call records the MicroError code and status ERROR on client and server', async () => {

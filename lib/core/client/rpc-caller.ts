@@ -34,7 +34,7 @@ import { withFallback } from './fallback.js';
 import { requestHeader } from './request-header.js';
 import { TransportChoice } from './transport-choice.js';
 import { ERROR_ID } from '../errors/ids.js';
-import { ATTR_RETRIES } from '../telemetry/attributes.js';
+import { ATTR_BREAKER_STATE, ATTR_RETRIES } from '../telemetry/attributes.js';
 import { endSpan, startAttemptSpan, startCallSpan, type Traced } from '../telemetry/spans.js';
 import type { Span } from '../telemetry/otel-api.js';
 import { activeMetrics, type Metrics } from '../metrics/recorder.js';
@@ -143,7 +143,7 @@ export class RpcCaller {
       let ok = resolve;
       let fail = reject;
       if (Admission.wanted(o)) {
-        const admission = this.admit(service, endpoint, o);
+        const admission = this.admit(service, endpoint, o, traced?.span);
         if (admission instanceof MicroError) return reject(admission);
         ok = (value) => {
           admission.settle(null);
@@ -185,9 +185,16 @@ export class RpcCaller {
     });
   }
 
-  /** @internal A bulkhead slot and breaker ticket for a call or stream, or the 503 refusing it. */
-  admit(service: string, endpoint: string, o: Guarded): Admission | MicroError {
-    return Admission.take(this.breakers, this.bulkheads, service, endpoint, o);
+  /**
+   * @internal A bulkhead slot and breaker ticket for a call or stream, or the 503 refusing it; the
+   * breaker's state goes on `span` (the call's or stream's), as it was when it admitted or refused.
+   */
+  admit(service: string, endpoint: string, o: Guarded, span?: Span): Admission | MicroError {
+    const admission = Admission.take(this.breakers, this.bulkheads, service, endpoint, o);
+    if (o.breaker && span?.isRecording()) {
+      span.setAttribute(ATTR_BREAKER_STATE, this.breakers.for(service, endpoint, o.breaker).state);
+    }
+    return admission;
   }
 
   /** @internal One attempt on `node`; the reply or a MicroError reaches `done` exactly once. */

@@ -36,6 +36,7 @@ import { requestHeader } from './request-header.js';
 import { nodeAttributes } from '../telemetry/attributes.js';
 import { endSpan, injectContext, startStreamSpan, type Traced } from '../telemetry/index.js';
 import { activeMetrics } from '../metrics/recorder.js';
+import type { Span } from '../telemetry/otel-api.js';
 import { ERROR_ID } from '../errors/ids.js';
 
 const CLIENT_ID = ERROR_ID.client;
@@ -83,8 +84,13 @@ export class StreamCaller {
   }
 
   /** @internal The bulkhead slot and breaker ticket of a stream, or the 503 refusing it. */
-  admit(service: string, endpoint: string, o: StreamCallOptions): Admission | MicroError | undefined {
-    return Admission.wanted(o) ? this.caller.admit(service, endpoint, o) : undefined;
+  admit(
+    service: string,
+    endpoint: string,
+    o: StreamCallOptions,
+    span?: Span,
+  ): Admission | MicroError | undefined {
+    return Admission.wanted(o) ? this.caller.admit(service, endpoint, o, span) : undefined;
   }
 
   /** @internal */
@@ -159,7 +165,7 @@ class StreamCall<T> implements StreamHandle {
     }
     const timeout = deadline === undefined ? undefined : deadline - Date.now();
     if (timeout !== undefined && timeout <= 0) return this.fail(this.expired(timeout));
-    const admission = this.owner.admit(this.service, this.endpoint, this.o);
+    const admission = this.owner.admit(this.service, this.endpoint, this.o, this.traced?.span);
     if (admission instanceof MicroError) {
       this.done = true;
       this.endSpan(admission);

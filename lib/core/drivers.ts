@@ -1,6 +1,6 @@
 /**
  * The third-party drivers, each loaded on its first use instead of when nest-micro is imported: a
- * service on mDNS and the HTTP broker never loads ioredis, consul, protobufjs, undici or cockatiel
+ * service on mDNS and the HTTP broker never loads ioredis, consul, etcd3, protobufjs, undici or cockatiel
  * (the Nest layer loads class-validator the same way: lib/nest/validation/libraries.ts). All are
  * CommonJS packages, so they are required synchronously (several of the APIs that first need one
  * are synchronous: a transport's dial, a registry's constructor, a codec's encode); a driver
@@ -35,6 +35,7 @@ function load<T>(id: string, neededBy: string): T {
 export const undici = onFirstUse<typeof import('undici')>('undici', 'the HTTP transport and broker');
 export const ioredis = onFirstUse<typeof import('ioredis')>('ioredis', 'the Redis broker');
 export const consul = onFirstUse<typeof import('consul')>('consul', 'the Consul registry');
+export const etcd3 = onFirstUse<typeof import('etcd3')>('etcd3', 'the etcd registry');
 export const multicastDns = onFirstUse<typeof import('multicast-dns')>('multicast-dns', 'the mDNS registry');
 export const protobufjs = onFirstUse<typeof import('protobufjs')>(
   'protobufjs',

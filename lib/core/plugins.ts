@@ -10,6 +10,7 @@ import type { Codec } from './codec/codec.js';
 import { defaultCodecs } from './codec/index.js';
 import { CacheRegistry } from './registry/cache.registry.js';
 import { ConsulRegistry } from './registry/consul/consul.registry.js';
+import { EtcdRegistry } from './registry/etcd/etcd.registry.js';
 import { MdnsRegistry } from './registry/mdns/mdns.registry.js';
 import { MemoryRegistry } from './registry/memory.registry.js';
 import type { Registry } from './registry/registry.js';
@@ -29,6 +30,7 @@ const memoryRegistry = (): MemoryRegistry => (sharedMemoryRegistry ??= new Memor
 export const REGISTRIES: Record<string, Factory<Registry>> = {
   mdns: (address) => new CacheRegistry(MdnsRegistry.fromAddress(address)),
   consul: (address) => new CacheRegistry(ConsulRegistry.fromAddress(address)),
+  etcd: (address) => new CacheRegistry(EtcdRegistry.fromAddress(address)),
   memory: () => memoryRegistry(),
 };
 export const DEFAULT_REGISTRY = 'mdns';
@@ -63,8 +65,9 @@ function pick<T>(kind: string, table: Record<string, T>, name: string): T {
 }
 
 /**
- * A registry by name ("mdns", "consul", "memory") and address (the mDNS interface's IPv4 address,
- * or the Consul agent's host:port / URL), as MICRO_REGISTRY and MICRO_REGISTRY_ADDRESS name them.
+ * A registry by name ("mdns", "consul", "etcd", "memory") and address (the mDNS interface's IPv4
+ * address, the Consul agent's host:port / URL, or etcd's host:port[,host:port]), as MICRO_REGISTRY
+ * and MICRO_REGISTRY_ADDRESS name them.
  */
 export function createRegistry(name: string | undefined, address?: string): Registry {
   return pick('registry', REGISTRIES, name ?? DEFAULT_REGISTRY)(address);

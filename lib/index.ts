@@ -38,3 +38,8 @@ export {
   type NestMicroserviceOptions as RunFunctionOptions,
 } from './nest/function/micro.function.js';
 export { MicroHealth, type MicroHealthReport } from './nest/health/micro.health.js';
+export {
+  MICRO_GATEWAY,
+  MicroGatewayModule,
+  type MicroGatewayModuleOptions,
+} from './nest/gateway/micro-gateway.module.js';

@@ -7,6 +7,7 @@
 import { readFileSync } from 'node:fs';
 import { Command, CommanderError, Option } from 'commander';
 import { BROKERS, REGISTRIES, TRANSPORTS } from '../core/plugins.js';
+import { registerApi } from './api.js';
 import { registerCall } from './call.js';
 import { CliContext, type GlobalOptions, type Run } from './context.js';
 import { registerDescribe } from './describe.js';
@@ -25,6 +26,8 @@ Environment (flags win over it):
   MICRO_REGISTRY_ADDRESS   mDNS interface IPv4 (127.0.0.1 for this machine only) or Consul host:port
   MICRO_BROKER             broker: ${Object.keys(BROKERS).join(' | ')} (default http)
   MICRO_BROKER_ADDRESS     broker listen address (http) or Redis host:port / URL
+  MICRO_API_ADDRESS        api: the gateway's listen address (default 127.0.0.1:8080)
+  MICRO_API_TOKENS         api: bearer tokens and scopes, "token=scope,scope" separated by spaces
   MICRO_TRANSPORT          transport: ${Object.keys(TRANSPORTS).join(' | ')} (default tcp)
   NO_COLOR                 no colours (they are only used on a terminal anyway)
 
@@ -70,6 +73,7 @@ export function buildProgram(run: Run): Command {
     registerPublish,
     registerSubscribe,
     registerWatch,
+    registerApi,
   ])
     register(program, run);
   return program;

@@ -1,0 +1,103 @@
+/**
+ * MicroGatewayModule: the HTTP API gateway (lib/gateway) inside a Nest HTTP app, under a prefix:
+ * `MicroGatewayModule.forRoot({ prefix: 'gw', guards: [AuthGuard], cors: true })` beside
+ * `MicroModule.forRoot(...)`, whose client and registry it calls through. It is a controller of
+ * its own (one catch-all route under the prefix), so Nest guards — those given here, and global
+ * ones — run before every gateway request, and a refusal comes back as go-micro's error JSON.
+ */
+import {
+  All,
+  Catch,
+  Controller,
+  Inject,
+  Module,
+  Req,
+  Res,
+  UseFilters,
+  UseGuards,
+  type ArgumentsHost,
+  type CanActivate,
+  type DynamicModule,
+  type ExceptionFilter,
+  type Type,
+} from '@nestjs/common';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { MicroGateway } from '../../gateway/gateway.js';
+import { GATEWAY_ERROR_ID, sendError } from '../../gateway/http-io.js';
+import type { GatewayClient, GatewayOptions } from '../../gateway/options.js';
+import type { Registry } from '../../core/registry/registry.js';
+import { MicroClient } from '../client/micro.client.js';
+import { toMicroError } from '../errors.js';
+import { MICRO_OPTIONS } from '../micro.constants.js';
+import type { ResolvedOptions } from '../options.js';
+
+export const MICRO_GATEWAY = Symbol.for('nest-micro:gateway');
+
+export interface MicroGatewayModuleOptions extends Omit<GatewayOptions, 'client' | 'registry' | 'basePath'> {
+  /** Where the gateway is mounted (default: the app's root). */
+  prefix?: string;
+  /** Nest guards run before every gateway request (classes are instantiated by Nest, with injection). */
+  guards?: Array<Type<CanActivate> | CanActivate>;
+  /** The client and registry to use instead of MicroModule's. */
+  client?: GatewayClient;
+  registry?: Registry;
+}
+
+/** A guard's refusal (or any Nest exception before the gateway runs) as go-micro's error JSON. */
+@Catch()
+class GatewayExceptionFilter implements ExceptionFilter {
+  catch(exception: unknown, host: ArgumentsHost): void {
+    const res = host.switchToHttp().getResponse<ServerResponse>();
+    sendError(res, toMicroError(exception, GATEWAY_ERROR_ID));
+  }
+}
+
+/** The path after the prefix, from the catch-all's parameter (Express 5 gives its segments). */
+function restOf(req: IncomingMessage & { params?: Record<string, unknown> }): string {
+  const rest = req.params?.path;
+  const segments = Array.isArray(rest) ? (rest as string[]) : typeof rest === 'string' ? rest.split('/') : [];
+  return `/${segments.map((s) => encodeURIComponent(s)).join('/')}`;
+}
+
+function gatewayController(prefix: string, guards: Array<Type<CanActivate> | CanActivate>): Type<unknown> {
+  @Controller(prefix)
+  @UseGuards(...guards)
+  @UseFilters(GatewayExceptionFilter)
+  class MicroGatewayController {
+    constructor(@Inject(MICRO_GATEWAY) private readonly gateway: MicroGateway) {}
+
+    @All(['', '{*path}'])
+    handle(@Req() req: IncomingMessage, @Res() res: ServerResponse): void {
+      this.gateway.handle(req, res, restOf(req));
+    }
+  }
+  return MicroGatewayController;
+}
+
+const trimSlashes = (path: string): string => path.replace(/^\/+|\/+$/g, '');
+
+@Module({})
+export class MicroGatewayModule {
+  static forRoot(options: MicroGatewayModuleOptions = {}): DynamicModule {
+    const { prefix = '', guards = [], client, registry, ...rest } = options;
+    const mount = trimSlashes(prefix);
+    return {
+      module: MicroGatewayModule,
+      controllers: [gatewayController(mount, guards)],
+      providers: [
+        {
+          provide: MICRO_GATEWAY,
+          inject: [MICRO_OPTIONS, MicroClient],
+          useFactory: (resolved: ResolvedOptions, microClient: MicroClient) =>
+            new MicroGateway({
+              ...rest,
+              basePath: mount ? `/${mount}` : undefined,
+              client: client ?? microClient,
+              registry: registry ?? resolved.registry,
+            }),
+        },
+      ],
+      exports: [MICRO_GATEWAY],
+    };
+  }
+}

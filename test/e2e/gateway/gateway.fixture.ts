@@ -1,0 +1,88 @@
+/**
+ * A Nest service for the gateway tests (`gw-greeter`): a validated request DTO, a typed failure, a
+ * slow handler (timeouts), an endpoint that reports the metadata and deadline it got, one that
+ * declares `scopes`, a server stream, and a subscriber that records what it received.
+ */
+import { Controller } from '@nestjs/common';
+import { Ctx, Payload } from '@nestjs/microservices';
+import { IsInt, IsOptional, IsString } from 'class-validator';
+import { firstValueFrom, map, Observable, range } from 'rxjs';
+import { Handler, MicroContext, MicroError, Subscriber } from '../../../lib/index.js';
+
+export class HelloRequest {
+  @IsString()
+  name!: string;
+
+  @IsOptional()
+  @IsInt()
+  age?: number;
+}
+
+export class HelloResponse {
+  @IsString()
+  msg!: string;
+}
+
+export class CountRequest {
+  @IsInt()
+  n!: number;
+}
+
+export const published: unknown[] = [];
+
+@Controller()
+export class GatewayGreeter {
+  @Handler('Greeter.Hello', {
+    request: HelloRequest,
+    response: HelloResponse,
+    description: 'Says hello',
+    example: { name: 'John' },
+  })
+  hello(@Payload() req: HelloRequest): HelloResponse {
+    return { msg: `Hello ${req.name}${req.age === undefined ? '' : ` (${req.age})`}` };
+  }
+
+  @Handler('Greeter.Fail')
+  fail(): never {
+    throw MicroError.conflict('gw-greeter.fail', 'name already taken');
+  }
+
+  @Handler('Greeter.Sleep')
+  async sleep(): Promise<{ ok: boolean }> {
+    await new Promise((resolve) => setTimeout(resolve, 3_000));
+    return { ok: true };
+  }
+
+  @Handler('Greeter.Meta')
+  meta(@Payload() _req: unknown, @Ctx() ctx: MicroContext): Record<string, unknown> {
+    return {
+      user: ctx.get('x-user') ?? null,
+      authorization: ctx.get('authorization') ?? null,
+      hasDeadline: ctx.getDeadline() !== undefined,
+      remaining: ctx.remaining(),
+    };
+  }
+
+  @Handler('Greeter.Admin', { scopes: ['greeter.admin', 'ops'] })
+  admin(): { ok: boolean } {
+    return { ok: true };
+  }
+
+  @Handler('Greeter.Count', { stream: true, request: CountRequest })
+  count(@Payload() requests: Observable<CountRequest>): Observable<{ i: number }> {
+    return new Observable<{ i: number }>((subscriber) => {
+      void firstValueFrom(requests).then(
+        (req) =>
+          range(1, req.n)
+            .pipe(map((i) => ({ i })))
+            .subscribe(subscriber),
+        (error: unknown) => subscriber.error(error),
+      );
+    });
+  }
+
+  @Subscriber('gw.events')
+  onEvent(@Payload() event: unknown): void {
+    published.push(event);
+  }
+}

@@ -25,7 +25,7 @@ Environment (flags win over it):
   MICRO_REGISTRY           registry: ${Object.keys(REGISTRIES).join(' | ')} (default mdns)
   MICRO_REGISTRY_ADDRESS   mDNS interface IPv4 (127.0.0.1 for this machine only) or Consul host:port
   MICRO_BROKER             broker: ${Object.keys(BROKERS).join(' | ')} (default http)
-  MICRO_BROKER_ADDRESS     broker listen address (http) or Redis host:port / URL
+  MICRO_BROKER_ADDRESS     broker listen address (http), Redis host:port / URL or NATS servers
   MICRO_API_ADDRESS        api: the gateway's listen address (default 127.0.0.1:8080)
   MICRO_API_TOKENS         api: bearer tokens and scopes, "token=scope,scope" separated by spaces
   MICRO_TRANSPORT          transport: ${Object.keys(TRANSPORTS).join(' | ')} (default tcp)

@@ -5,6 +5,7 @@
 import type { Broker } from './broker/broker.js';
 import { HttpBroker } from './broker/http.broker.js';
 import { MemoryBroker } from './broker/memory.broker.js';
+import { NatsBroker } from './broker/nats.broker.js';
 import { RedisBroker } from './broker/redis.broker.js';
 import type { Codec } from './codec/codec.js';
 import { defaultCodecs } from './codec/index.js';
@@ -48,6 +49,8 @@ export const DEFAULT_TRANSPORT = 'tcp';
 export const BROKERS: Record<string, Factory<Broker, [Registry]>> = {
   http: (address, registry) => new HttpBroker({ registry, address: address || '127.0.0.1:0' }),
   redis: (address) => new RedisBroker({ url: redisUrl(address) }),
+  /** MICRO_BROKER_ADDRESS: `host:port[,host:port]`, `nats://` optional, as go-micro reads it. */
+  nats: (address) => new NatsBroker({ servers: address }),
   memory: () => new MemoryBroker(),
 };
 export const DEFAULT_BROKER = 'http';

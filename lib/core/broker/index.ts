@@ -1,6 +1,7 @@
 /**
  * nest-micro/broker: pub/sub. The Broker interface (go-micro's broker package), the memory broker,
- * go-micro's HTTP broker, the Redis broker, and `createBroker` by name (MICRO_BROKER).
+ * go-micro's HTTP broker, the Redis broker, the NATS broker (JetStream queue groups), and
+ * `createBroker` by name (MICRO_BROKER).
  */
 export type {
   Broker,
@@ -20,4 +21,10 @@ export {
 } from './http.broker.js';
 export { RedisBroker, type RedisBrokerOptions, type RedisBrokerStats } from './redis.broker.js';
 export type { ConsumerCounters } from './redis/queue-consumer.js';
+export {
+  NatsBroker,
+  type NatsBrokerOptions,
+  type NatsBrokerStats,
+  type NatsTlsOptions,
+} from './nats.broker.js';
 export { createBroker } from '../plugins.js';

@@ -15,6 +15,8 @@ const DRIVERS = [
   'cockatiel',
   'class-validator',
   'class-transformer',
+  '@nats-io/transport-node',
+  '@nats-io/jetstream',
 ];
 
 function loadedDrivers(): string[] {

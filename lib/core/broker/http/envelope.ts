@@ -1,5 +1,5 @@
 /**
- * The HTTP broker's wire format, go-micro's `json.Marshal(broker.Message)`:
+ * The HTTP and NATS brokers' wire format, go-micro's `json.Marshal(broker.Message)`:
  * `{"Header":{"Content-Type":…,"Micro-ID":…,"Micro-Topic":topic},"Body":"<base64>"}`, byte for
  * byte what a go-micro publisher sends (client.Publish + broker/http.go): header keys in Go's
  * spelling, sorted and escaped as json.Marshal writes a map, and an `application/json` body ending
@@ -61,8 +61,14 @@ export function encodeEnvelope(topic: string, message: BrokerMessage): Buffer {
   return Buffer.from(`{"Header":${goJson(sorted)},"Body":"${body}"}`);
 }
 
-/** Throws a 400 MicroError when `data` is not a broker envelope with a topic. */
-export function decodeEnvelope(data: Buffer): { topic: string; message: BrokerMessage } {
+/**
+ * Throws a 400 MicroError when `data` is not a broker envelope with a topic (its `Micro-Topic`
+ * header, else `fallbackTopic`: the NATS broker's subject).
+ */
+export function decodeEnvelope(
+  data: Buffer,
+  fallbackTopic?: string,
+): { topic: string; message: BrokerMessage } {
   let parsed: unknown;
   try {
     parsed = JSON.parse(data.toString('utf8'));
@@ -86,7 +92,7 @@ export function decodeEnvelope(data: Buffer): { topic: string; message: BrokerMe
     throw MicroError.badRequest(BROKER_ERROR_ID, 'broker message Body is not base64 text');
   if (typeof Body === 'string' && !/^[A-Za-z0-9+/]*={0,2}$/.test(Body))
     throw MicroError.badRequest(BROKER_ERROR_ID, 'broker message Body is not base64');
-  const topic = header[HEADER.topic];
+  const topic = header[HEADER.topic] || fallbackTopic;
   if (!topic) throw MicroError.badRequest(BROKER_ERROR_ID, 'broker message has no Micro-Topic header');
   return { topic, message: { header, body: Buffer.from(typeof Body === 'string' ? Body : '', 'base64') } };
 }

@@ -18,6 +18,7 @@ import type { Registry } from './registry/registry.js';
 import { RegistrySelector } from './selector/registry.selector.js';
 import type { Selector, SelectorOptions } from './selector/selector.js';
 import { HttpTransport } from './transport/http/http.transport.js';
+import { NatsTransport } from './transport/nats/nats.transport.js';
 import { TcpTransport } from './transport/tcp/tcp.transport.js';
 import type { Transport } from './transport/transport.js';
 
@@ -38,11 +39,13 @@ export const DEFAULT_REGISTRY = 'mdns';
 
 /**
  * `tcp` is nest-micro's framed, multiplexed transport; its port also answers go-micro's HTTP, so it
- * is the default. `http` is go-micro's own transport alone.
+ * is the default. `http` is go-micro's own transport alone. `nats` is go-micro's NATS transport
+ * (the address names the NATS servers, MICRO_TRANSPORT_ADDRESS).
  */
 export const TRANSPORTS: Record<string, Factory<Transport>> = {
   tcp: () => new TcpTransport(),
   http: () => new HttpTransport(),
+  nats: (address) => NatsTransport.fromAddress(address),
 };
 export const DEFAULT_TRANSPORT = 'tcp';
 
@@ -83,8 +86,9 @@ export function createSelector(
   return new RegistrySelector({ registry, ...options });
 }
 
-export function createTransport(name: string | undefined): Transport {
-  return pick('transport', TRANSPORTS, name ?? DEFAULT_TRANSPORT)(undefined);
+/** A transport by name ("tcp", "http", "nats") and address (the NATS servers), as MICRO_TRANSPORT[_ADDRESS] name them. */
+export function createTransport(name: string | undefined, address?: string): Transport {
+  return pick('transport', TRANSPORTS, name ?? DEFAULT_TRANSPORT)(address || undefined);
 }
 
 export function createBroker(

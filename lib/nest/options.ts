@@ -162,7 +162,7 @@ export function resolveOptions(options: MicroOptions, env: Env = process.env): R
     registry,
     selector,
     transport: e.MICRO_TRANSPORT
-      ? createTransport(e.MICRO_TRANSPORT)
+      ? createTransport(e.MICRO_TRANSPORT, e.MICRO_TRANSPORT_ADDRESS)
       : (options.transport ?? createTransport(undefined)),
     transports: [...(options.transports ?? [])],
     broker: e.MICRO_BROKER

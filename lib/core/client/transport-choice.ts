@@ -7,16 +7,22 @@
  * the kinds they name. A kind neither covers is built on first use from the own transport's options
  * where they mean the same to both kinds (how long an idle connection is kept, the HTTP server
  * timeouts); pool sizes do not carry over (one multiplexed framed connection does the work of many
- * HTTP ones), nor TLS (the HTTP transport has none). All of them close with the module.
+ * HTTP ones), nor TLS (the HTTP transport has none). A node on `nats` is reached through the NATS
+ * transport configured in `transports`, else one on NATS's default address. All of them close with
+ * the module.
  */
 import type { Node } from '../registry/registry.js';
 import { HttpTransport, type HttpTransportOptions } from '../transport/http/http.transport.js';
+import { NatsTransport } from '../transport/nats/nats.transport.js';
 import { TcpTransport, type TcpTransportOptions } from '../transport/tcp/tcp.transport.js';
 import type { Transport } from '../transport/transport.js';
 
 const BUILDERS: Record<string, (own: Transport) => Transport> = {
   tcp: (own) => new TcpTransport(own instanceof HttpTransport ? tcpOptionsFrom(own.options) : {}),
   http: (own) => new HttpTransport(own instanceof TcpTransport ? httpOptionsFrom(own.options) : {}),
+  // a node on NATS from a service on another transport: NATS at go-micro's default address, unless
+  // a NatsTransport is configured in `transports`
+  nats: () => new NatsTransport(),
 };
 
 function tcpOptionsFrom({ poolTTL, httpTimeouts }: HttpTransportOptions): TcpTransportOptions {

@@ -1,6 +1,7 @@
 /**
- * A throwaway single-member etcd for tests: client and peer URLs on free loopback ports, data in a
- * temp folder, ready once /health answers true, stopped by pid. `stop()` + `start()` (or
+ * A throwaway single-member etcd for tests: client, peer and metrics URLs on free loopback ports,
+ * data in a temp folder, ready once /health (on the plain-HTTP metrics URL) answers true, stopped
+ * by pid. With `tls` the client URL is HTTPS with that certificate. `stop()` + `start()` (or
  * `restart()`) bring it back on the same ports and data folder, so keys and leases survive.
  */
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -28,14 +29,21 @@ export interface EtcdServer {
   dispose(): Promise<void>;
 }
 
-export async function startEtcd(): Promise<EtcdServer> {
+export interface EtcdServerOptions {
+  /** Serve clients over HTTPS with these PEM files (test/support/pki.ts writes them). */
+  tls?: { certFile: string; keyFile: string };
+}
+
+export async function startEtcd(options: EtcdServerOptions = {}): Promise<EtcdServer> {
   if (!etcdBinary) throw new Error(etcdAvailability.reason);
   const binary = etcdBinary;
   const host = '127.0.0.1';
   const clientPort = await freePort();
   const peerPort = await freePort();
+  const metricsPort = await freePort();
   const dataDir = mkdtempSync(join(tmpdir(), 'nest-micro-etcd-'));
-  const client = `http://${host}:${clientPort}`;
+  const client = `${options.tls ? 'https' : 'http'}://${host}:${clientPort}`;
+  const metrics = `http://${host}:${metricsPort}`;
   const peer = `http://${host}:${peerPort}`;
   const args = [
     '--name',
@@ -52,6 +60,9 @@ export async function startEtcd(): Promise<EtcdServer> {
     peer,
     '--initial-cluster',
     `test=${peer}`,
+    '--listen-metrics-urls',
+    metrics,
+    ...(options.tls ? ['--cert-file', options.tls.certFile, '--key-file', options.tls.keyFile] : []),
     '--logger',
     'zap',
     '--log-level',
@@ -61,7 +72,7 @@ export async function startEtcd(): Promise<EtcdServer> {
   let log = '';
 
   const healthy = async (): Promise<boolean> => {
-    const res = await fetch(`${client}/health`);
+    const res = await fetch(`${metrics}/health`);
     return res.ok && ((await res.json()) as { health?: string }).health === 'true';
   };
 

@@ -2,6 +2,9 @@
 // the TTL, register/get/list/deregister, watch, expiry of a killed process's node, a lost lease
 // registered again, an etcd restart (short, and longer than the lease), the cache serving while
 // etcd is down, foreign values in the keyspace, typed errors.
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { Etcd3 } from 'etcd3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { MicroError } from '../../../lib/core/errors/micro-error.js';
@@ -10,6 +13,7 @@ import { EtcdRegistry } from '../../../lib/core/registry/etcd/etcd.registry.js';
 import { encodeNode } from '../../../lib/core/registry/etcd/etcd.services.js';
 import type { Service, WatchEvent } from '../../../lib/core/registry/registry.js';
 import { etcdAvailability, startEtcd, type EtcdServer } from '../../support/etcd.js';
+import { makePki, opensslRequirement, type Pki } from '../../support/pki.js';
 import { freePort } from '../../support/ports.js';
 import { startProcess, waitFor, type Started } from '../../support/processes.js';
 
@@ -305,3 +309,107 @@ describe.skipIf(etcdAvailability.skip)(`etcd registry ${etcdAvailability.reason}
     await registry.deregister(s);
   }, 90_000);
 });
+
+describe.skipIf(etcdAvailability.skip)(`etcd registry with auth ${etcdAvailability.reason}`, () => {
+  let etcd: EtcdServer;
+  const opened: EtcdRegistry[] = [];
+  const open = (options: ConstructorParameters<typeof EtcdRegistry>[0]): EtcdRegistry => {
+    const registry = new EtcdRegistry({ hosts: etcd.address, timeout: 3_000, ...options });
+    opened.push(registry);
+    return registry;
+  };
+
+  beforeAll(async () => {
+    etcd = await startEtcd();
+    const admin = new Etcd3({ hosts: `http://${etcd.address}` });
+    try {
+      await (await admin.user('root').create('rootpw')).addRole('root');
+      const reader = await admin.role('reader').create();
+      await reader.grant({ permission: 'Read', range: admin.range({ prefix: '/micro/registry/' }) });
+      await (await admin.user('reader').create('readerpw')).addRole('reader');
+      await admin.auth.authEnable();
+    } finally {
+      admin.close();
+    }
+  }, 90_000);
+  afterAll(async () => {
+    for (const r of opened) await r.close();
+    await etcd?.dispose();
+  });
+
+  it("registers with user and password, from the options or go-micro's ETCD_USERNAME / ETCD_PASSWORD", async () => {
+    const s = svc('guarded', 'guarded-1', 9101);
+    await open({ auth: { username: 'root', password: 'rootpw' } }).register(s, { ttl: 10_000 });
+    const saved = { user: process.env.ETCD_USERNAME, password: process.env.ETCD_PASSWORD };
+    process.env.ETCD_USERNAME = 'reader';
+    process.env.ETCD_PASSWORD = 'readerpw';
+    let fromEnv: EtcdRegistry;
+    try {
+      fromEnv = open({});
+    } finally {
+      if (saved.user === undefined) delete process.env.ETCD_USERNAME;
+      else process.env.ETCD_USERNAME = saved.user;
+      if (saved.password === undefined) delete process.env.ETCD_PASSWORD;
+      else process.env.ETCD_PASSWORD = saved.password;
+    }
+    expect(nodeIds(await fromEnv.getService('guarded'))).toEqual(['guarded-1']);
+  });
+
+  it('a wrong password is a 401, no credentials a 401, a user without write permission a 403', async () => {
+    const s = svc('guarded', 'guarded-2', 9102);
+    const wrong = await open({ auth: { username: 'root', password: 'nope' } })
+      .getService('guarded')
+      .catch((e: unknown) => e);
+    expect(wrong).toBeInstanceOf(MicroError);
+    expect(wrong).toMatchObject({ code: 401, id: 'registry.etcd' });
+    await expect(open({ env: false }).getService('guarded')).rejects.toMatchObject({ code: 401 });
+    const reader = open({ auth: { username: 'reader', password: 'readerpw' } });
+    await expect(reader.register(s, { ttl: 10_000 })).rejects.toMatchObject({ code: 403 });
+    await expect(reader.register(s)).rejects.toMatchObject({ code: 403 });
+  });
+});
+
+describe.skipIf(etcdAvailability.skip || opensslRequirement.skip)(
+  `etcd registry over TLS ${etcdAvailability.reason} ${opensslRequirement.reason}`,
+  () => {
+    let etcd: EtcdServer;
+    let dir: string;
+    let pki: Pki;
+    const opened: EtcdRegistry[] = [];
+
+    beforeAll(async () => {
+      dir = mkdtempSync(join(tmpdir(), 'nest-micro-etcd-tls-'));
+      pki = makePki(dir);
+      etcd = await startEtcd({
+        tls: { certFile: join(dir, 'server.crt'), keyFile: join(dir, 'server.key') },
+      });
+    }, 90_000);
+    afterAll(async () => {
+      for (const r of opened) await r.close();
+      await etcd?.dispose();
+      rmSync(dir, { recursive: true, force: true });
+    });
+
+    it('registers and reads over HTTPS with the CA given; an untrusted server is a 503', async () => {
+      const registry = new EtcdRegistry({ hosts: etcd.address, tls: { ca: pki.ca }, env: false });
+      opened.push(registry);
+      const s = svc('secure', 'secure-1', 9201);
+      await registry.register(s, { ttl: 10_000 });
+      expect(nodeIds(await registry.getService('secure'))).toEqual(['secure-1']);
+
+      const otherDir = mkdtempSync(join(tmpdir(), 'nest-micro-etcd-tls-'));
+      try {
+        const stranger = new EtcdRegistry({
+          hosts: `https://${etcd.address}`,
+          tls: { ca: makePki(otherDir).ca },
+          timeout: 2_000,
+          env: false,
+        });
+        opened.push(stranger);
+        await expect(stranger.getService('secure')).rejects.toMatchObject({ code: 503, id: 'registry.etcd' });
+      } finally {
+        rmSync(otherDir, { recursive: true, force: true });
+      }
+    });
+  },
+);

@@ -37,7 +37,14 @@ export function etcdError(action: string, error: unknown): MicroError {
   const e = etcd3();
   const message = error instanceof Error ? error.message : String(error);
   const detail = `etcd registry: ${action} failed: ${message}`;
-  if (error instanceof e.EtcdAuthenticationFailedError || error instanceof e.GRPCUnauthenticatedError)
+  const unauthenticated =
+    error instanceof e.EtcdAuthenticationFailedError ||
+    error instanceof e.EtcdInvalidAuthTokenError ||
+    error instanceof e.EtcdUserNotFoundError ||
+    error instanceof e.GRPCUnauthenticatedError ||
+    // etcd with auth on, asked without credentials
+    (error instanceof e.GRPCInvalidArgumentError && message.includes('user name is empty'));
+  if (unauthenticated)
     return MicroError.unauthorized(ETCD_ERROR_ID, `${detail} (check ETCD_USERNAME / ETCD_PASSWORD)`);
   if (error instanceof e.EtcdPermissionDeniedError || error instanceof e.EtcdRoleNotGrantedError)
     return MicroError.forbidden(ETCD_ERROR_ID, detail);

@@ -11,6 +11,7 @@ import { registerApi } from './api.js';
 import { registerCall } from './call.js';
 import { CliContext, type GlobalOptions, type Run } from './context.js';
 import { registerDescribe } from './describe.js';
+import { registerMcp } from './mcp.js';
 import { colours, printError, quietLogging } from './output.js';
 import { registerPublish } from './publish.js';
 import { registerServices } from './services.js';
@@ -29,6 +30,7 @@ Environment (flags win over it):
   MICRO_API_ADDRESS        api: the gateway's listen address (default 127.0.0.1:8080)
   MICRO_API_TOKENS         api: bearer tokens and scopes, "token=scope,scope" separated by spaces
   MICRO_TRANSPORT          transport: ${Object.keys(TRANSPORTS).join(' | ')} (default tcp)
+  MICRO_MCP_TOKEN          mcp over stdio: the bearer token of the session (--token)
   NO_COLOR                 no colours (they are only used on a terminal anyway)
 
 Exit codes: 0 ok, 1 the command failed (the error is printed on one line), 2 usage, 130 interrupted.`;
@@ -54,7 +56,9 @@ const choice = (flags: string, description: string, table: Record<string, unknow
 export function buildProgram(run: Run): Command {
   const red = colours(process.stderr);
   const program = new Command('nest-micro')
-    .description('talk to nest-micro and go-micro services: discovery, calls, streams, pub/sub')
+    .description(
+      'talk to nest-micro and go-micro services: discovery, calls, streams, pub/sub, MCP for agents',
+    )
     .version(packageVersion(), '-V, --version')
     .addOption(choice('--registry <name>', 'registry implementation (MICRO_REGISTRY)', REGISTRIES))
     .option('--registry-address <address>', 'mDNS interface or Consul host:port (MICRO_REGISTRY_ADDRESS)')
@@ -74,6 +78,7 @@ export function buildProgram(run: Run): Command {
     registerSubscribe,
     registerWatch,
     registerApi,
+    registerMcp,
   ])
     register(program, run);
   return program;

@@ -17,4 +17,6 @@ export const ERROR_ID = {
   /** The framed tcp transport's client and server sides. */
   clientTransport: 'go.micro.client.transport',
   serverTransport: 'go.micro.server.transport',
+  /** The MCP server refusing a tool call (auth, scopes, rate limit, arguments) before any RPC. */
+  mcp: 'go.micro.mcp',
 } as const;

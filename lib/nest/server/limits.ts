@@ -8,13 +8,9 @@
 import type { MessageHandler } from '@nestjs/microservices';
 import { overloaded, rateLimited } from '../../core/errors/overload.js';
 import type { MicroError } from '../../core/errors/micro-error.js';
+import { TokenBucket, type Clock, type RateLimit } from '../../core/token-bucket.js';
 
-export interface RateLimit {
-  /** Calls per second, on average (> 0). */
-  rate: number;
-  /** Calls that may arrive at once after a quiet spell (default: one second's worth, at least 1). */
-  burst?: number;
-}
+export { TokenBucket, type Clock, type RateLimit };
 
 /** Per service (MicroModule options) and per handler (`@Handler(name, { … })`). */
 export interface LimitOptions {
@@ -25,8 +21,6 @@ export interface LimitOptions {
   /** Token bucket; past it calls are refused with a 429. */
   rateLimit?: RateLimit;
 }
-
-export type Clock = () => number;
 
 /** At most `maxConcurrent` running and `maxQueued` waiting (FIFO); anything more is refused. */
 export class Bulkhead {
@@ -78,37 +72,6 @@ export class Bulkhead {
       this.head = 0;
     }
     next(); // the slot passes on: `active` is unchanged
-  }
-}
-
-/** Token bucket: `burst` tokens, refilled at `rate` per second; a call takes one. */
-export class TokenBucket {
-  private tokens: number;
-  private at: number;
-  readonly burst: number;
-
-  constructor(
-    readonly rate: number,
-    burst: number | undefined,
-    private readonly clock: Clock = Date.now,
-  ) {
-    if (!(rate > 0) || !Number.isFinite(rate))
-      throw new RangeError(`rateLimit.rate must be > 0, got ${rate}`);
-    this.burst = burst ?? Math.max(1, Math.ceil(rate));
-    if (!(this.burst >= 1)) throw new RangeError(`rateLimit.burst must be at least 1, got ${burst}`);
-    this.tokens = this.burst;
-    this.at = clock();
-  }
-
-  take(): boolean {
-    const now = this.clock();
-    if (now > this.at) {
-      this.tokens = Math.min(this.burst, this.tokens + ((now - this.at) * this.rate) / 1000);
-      this.at = now;
-    }
-    if (this.tokens < 1) return false;
-    this.tokens -= 1;
-    return true;
   }
 }
 

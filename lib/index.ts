@@ -43,3 +43,9 @@ export {
   MicroGatewayModule,
   type MicroGatewayModuleOptions,
 } from './nest/gateway/micro-gateway.module.js';
+export {
+  TraceContextLogger,
+  useTraceContextLogger,
+  type LogFormat,
+} from './nest/logging/trace-context.logger.js';
+export { currentTraceIds, type TraceIds } from './core/telemetry/log-context.js';

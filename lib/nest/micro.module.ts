@@ -20,6 +20,7 @@ import { MICRO_OPTIONS } from './micro.constants.js';
 import { MicroHealth } from './health/micro.health.js';
 import { MicroLifecycle } from './micro.lifecycle.js';
 import './nest-logger.js';
+import { useTraceContextLogger } from './logging/trace-context.logger.js';
 import { resolveOptions, type MicroOptions, type ResolvedOptions } from './options.js';
 import { MicroExceptionFilter } from './server/micro-exception.filter.js';
 import { enableCallScope } from './server/call-scope.js';
@@ -47,7 +48,18 @@ export interface MicroClientAsyncRegistration extends Pick<ModuleMetadata, 'impo
   ) => Omit<MicroClientRegistration, 'name'> | Promise<Omit<MicroClientRegistration, 'name'>>;
 }
 
+/** Installs the trace-correlated logger when `logFormat` asks, as the app's providers are made. */
+const LOG_FORMAT = Symbol('nest-micro:log-format');
+
 const shared: Provider[] = [
+  {
+    provide: LOG_FORMAT,
+    useFactory: (o: ResolvedOptions) => {
+      if (o.logFormat !== undefined) useTraceContextLogger(o.logFormat);
+      return o.logFormat ?? 'off';
+    },
+    inject: [MICRO_OPTIONS],
+  },
   { provide: MicroServer, useFactory: (o: ResolvedOptions) => new MicroServer(o), inject: [MICRO_OPTIONS] },
   { provide: MicroClient, useFactory: (o: ResolvedOptions) => new MicroClient(o), inject: [MICRO_OPTIONS] },
   { provide: APP_FILTER, useClass: MicroExceptionFilter },

@@ -20,6 +20,7 @@ import {
 import type { ClientCallOptions } from '../core/client/call-options.js';
 import type { RateLimit } from './server/limits.js';
 import { DEFAULT_MAX_BODY } from '../core/limits.js';
+import type { LogFormat } from './logging/trace-context.logger.js';
 
 export interface MicroOptions {
   /** Service name, e.g. "greeter". Required for a server; clients may omit it. */
@@ -77,6 +78,13 @@ export interface MicroOptions {
   validation?: Pick<ValidatePayloadOptions, 'whitelist' | 'forbidUnknown' | 'groups'>;
   /** Defaults for every call made by clients of this module. */
   client?: Partial<ClientCallOptions>;
+  /**
+   * Log correlation: Nest's logger lines written during a call carry its trace and span id
+   * (`trace_id`, `span_id`), as text (`… trace_id=… span_id=…`) or one JSON object per line. The
+   * module makes a TraceContextLogger the app's logger when Nest's ConsoleLogger is (levels kept).
+   * MICRO_LOG_FORMAT=text|json sets it too. Default: off.
+   */
+  logFormat?: LogFormat;
   /** Read MICRO_* environment variables (default true). */
   env?: boolean;
 }
@@ -105,6 +113,7 @@ export interface ResolvedOptions {
   validation: Pick<ValidatePayloadOptions, 'whitelist' | 'forbidUnknown' | 'groups'>;
   hooks: Required<{ [K in keyof LifecycleHooks]: Array<() => unknown> }>;
   client: Partial<ClientCallOptions>;
+  logFormat?: LogFormat;
 }
 
 export const DEFAULTS = {
@@ -132,6 +141,12 @@ export interface LifecycleHooks {
 function seconds(value: string | undefined): number | undefined {
   if (value === undefined || !/^\d+$/.test(value.trim())) return undefined;
   return Number(value) * 1000;
+}
+
+/** MICRO_LOG_FORMAT: `text` or `json` (anything else is ignored). */
+function logFormat(value: string | undefined): LogFormat | undefined {
+  const v = value?.trim().toLowerCase();
+  return v === 'text' || v === 'json' ? v : undefined;
 }
 
 const hookList = (hook: Hook | Hook[] | undefined): Hook[] =>
@@ -186,5 +201,6 @@ export function resolveOptions(options: MicroOptions, env: Env = process.env): R
       afterStop: hookList(options.hooks?.afterStop),
     },
     client: { ...options.client },
+    logFormat: logFormat(e.MICRO_LOG_FORMAT) ?? options.logFormat,
   };
 }

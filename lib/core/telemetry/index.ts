@@ -2,3 +2,4 @@
 export { activeTracer, otelApi } from './otel-api.js';
 export * from './spans.js';
 export { injectContext, extractContext } from './carrier.js';
+export { currentTraceIds, type TraceIds } from './log-context.js';

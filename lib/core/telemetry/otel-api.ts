@@ -20,6 +20,9 @@ const GLOBAL_KEY = Symbol.for('opentelemetry.js.api.1');
 const REGISTRY = globalThis as unknown as Record<symbol, { trace?: unknown } | undefined>;
 const NAME = 'nest-micro';
 
+/** Whether anything (an SDK) registered one of the API's globals: false costs one property read. */
+export const otelRegistered = (): boolean => REGISTRY[GLOBAL_KEY] !== undefined;
+
 let api: Api | null | undefined;
 /** The provider a fresh API proxy delegates to while no SDK is registered (the API's no-op one). */
 let noopProvider: OtelApi.TracerProvider | undefined;
@@ -45,7 +48,7 @@ export function otelApi(): Api | null {
  */
 export function activeTracer(): OtelApi.Tracer | undefined {
   // nothing registered any global (no SDK): one property read, not the API's version-checked lookup
-  if (REGISTRY[GLOBAL_KEY] === undefined) return undefined;
+  if (!otelRegistered()) return undefined;
   const a = api === undefined ? otelApi() : api;
   if (a === null) return undefined;
   const provider = a.trace.getTracerProvider() as OtelApi.TracerProvider & {

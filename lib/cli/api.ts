@@ -7,6 +7,7 @@
  * MICRO_API_TOKENS ("token=scope,scope" separated by spaces).
  */
 import { InvalidArgumentError, type Command } from 'commander';
+import { servePrometheus, type PrometheusEndpoint } from '../core/metrics/prometheus.js';
 import { MicroGateway } from '../gateway/gateway.js';
 import type { GatewayAuthOptions, GatewayOptions } from '../gateway/options.js';
 import { collectAddresses, parseCount, parseDuration } from './args.js';
@@ -22,6 +23,7 @@ export interface ApiFlags {
   authRequired?: boolean;
   scopes?: boolean;
   publish?: boolean;
+  metricsPort?: number;
 }
 
 export const DEFAULT_API_ADDRESS = '127.0.0.1:8080';
@@ -83,13 +85,20 @@ export function gatewayOptions(
 export async function runApi(ctx: CliContext, flags: ApiFlags): Promise<number> {
   const gateway = new MicroGateway(gatewayOptions(ctx, flags));
   if (flags.publish !== false) await ctx.broker();
-  const address = flags.address.at(-1) ?? DEFAULT_API_ADDRESS;
-  const bound = await gateway.listen(address);
-  note(`API gateway listening on http://${bound} (${ctx.registry.name} registry)`);
+  let metrics: PrometheusEndpoint | undefined;
   try {
+    // the gateway's calls, through the library's client, are recorded as rpc.client.* metrics
+    if (flags.metricsPort !== undefined) {
+      metrics = await servePrometheus({ port: flags.metricsPort, serviceName: 'nest-micro-api' });
+      note(`metrics at ${metrics.url}`);
+    }
+    const address = flags.address.at(-1) ?? DEFAULT_API_ADDRESS;
+    const bound = await gateway.listen(address);
+    note(`API gateway listening on http://${bound} (${ctx.registry.name} registry)`);
     await ctx.untilStopped();
   } finally {
     await gateway.close();
+    await metrics?.close();
   }
   return 0;
 }
@@ -120,6 +129,7 @@ export function registerApi(program: Command, run: Run): void {
     .option('--auth-required', 'every call needs a valid bearer token')
     .option('--no-scopes', "do not check endpoints' scopes metadata")
     .option('--no-publish', 'do not serve POST /publish/{topic}')
+    .option('--metrics-port <port>', 'serve Prometheus metrics on 127.0.0.1:<port>/metrics', parseCount)
     .action((flags: Omit<ApiFlags, 'address'> & { address?: string[] }) =>
       run((ctx) =>
         runApi(ctx, {

@@ -6,7 +6,7 @@
 import { Controller } from '@nestjs/common';
 import { Ctx, Payload } from '@nestjs/microservices';
 import { IsInt, IsOptional, IsString } from 'class-validator';
-import { firstValueFrom, map, Observable, range } from 'rxjs';
+import { finalize, firstValueFrom, interval, map, Observable, range } from 'rxjs';
 import { Handler, MicroContext, MicroError, Subscriber } from '../../../lib/index.js';
 
 export class HelloRequest {
@@ -29,6 +29,8 @@ export class CountRequest {
 }
 
 export const published: unknown[] = [];
+/** Streams of Greeter.Ticks that ended because the caller went away. */
+export const ticks = { cancelled: 0 };
 
 @Controller()
 export class GatewayGreeter {
@@ -79,6 +81,14 @@ export class GatewayGreeter {
         (error: unknown) => subscriber.error(error),
       );
     });
+  }
+
+  @Handler('Greeter.Ticks', { stream: true })
+  ticks(): Observable<{ tick: number }> {
+    return interval(20).pipe(
+      map((tick) => ({ tick })),
+      finalize(() => ticks.cancelled++),
+    );
   }
 
   @Subscriber('gw.events')

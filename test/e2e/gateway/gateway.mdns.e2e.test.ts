@@ -17,7 +17,7 @@ import { createRegistry, type Registry, type Service } from '../../../lib/core/r
 import { MicroGatewayModule, MicroModule, MicroServer } from '../../../lib/index.js';
 import { freePort } from '../../support/ports.js';
 import { waitFor } from '../../support/processes.js';
-import { GatewayGreeter, published } from './gateway.fixture.js';
+import { GatewayGreeter, published, ticks } from './gateway.fixture.js';
 
 @Injectable()
 class BlockGuard implements CanActivate {
@@ -246,6 +246,16 @@ describe('API gateway (MicroGatewayModule) over mDNS', () => {
     expect(res.headers.get('content-type')).toMatch(/text\/event-stream/);
     const events = (await res.text()).split('\n\n').filter(Boolean);
     expect(events).toEqual(['data: {"i":1}', 'data: {"i":2}', 'data: {"i":3}', 'event: end\ndata: {}']);
+  });
+
+  it('an SSE client going away cancels the stream at the service', async () => {
+    const abort = new AbortController();
+    const res = await fetch(`${base}/api/gw-greeter/Greeter.Ticks`, { signal: abort.signal });
+    const reader = res.body!.getReader();
+    const first = new TextDecoder().decode((await reader.read()).value);
+    expect(first).toMatch(/^data: \{"tick":0\}/);
+    abort.abort();
+    await waitFor(() => ticks.cancelled === 1, 10_000, 'the service saw the stream cancelled');
   });
 
   it('POST /publish/{topic} reaches a subscriber through the broker', async () => {

@@ -9,6 +9,7 @@ import { describe, expect, it } from 'vitest';
 const DRIVERS = [
   'ioredis',
   'consul',
+  'etcd3',
   'multicast-dns',
   'protobufjs',
   'undici',

@@ -12,7 +12,13 @@ export {
   type MicroModuleAsyncOptions,
 } from './nest/micro.module.js';
 export { MICRO_OPTIONS } from './nest/micro.constants.js';
-export type { Hook, LifecycleHooks, MicroOptions, ResolvedOptions } from './nest/options.js';
+export type {
+  Hook,
+  LifecycleHooks,
+  MetricsEndpointOptions,
+  MicroOptions,
+  ResolvedOptions,
+} from './nest/options.js';
 export * from './nest/decorators/index.js';
 export { MicroServer } from './nest/server/micro.server.js';
 export { MicroContext, type MicroContextInit } from './nest/server/micro-context.js';

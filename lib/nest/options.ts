@@ -21,6 +21,7 @@ import type { ClientCallOptions } from '../core/client/call-options.js';
 import type { RateLimit } from './server/limits.js';
 import { DEFAULT_MAX_BODY } from '../core/limits.js';
 import type { LogFormat } from './logging/trace-context.logger.js';
+import type { PrometheusOptions } from '../core/metrics/prometheus.js';
 
 export interface MicroOptions {
   /** Service name, e.g. "greeter". Required for a server; clients may omit it. */
@@ -85,9 +86,19 @@ export interface MicroOptions {
    * MICRO_LOG_FORMAT=text|json sets it too. Default: off.
    */
   logFormat?: LogFormat;
+  /**
+   * Serve nest-micro's metrics for Prometheus to scrape, from start-up to `app.close()`:
+   * `{ port: 9464, host: '127.0.0.1', path: '/metrics', goMicroNames: true }` (needs
+   * `@opentelemetry/exporter-prometheus`). Without it metrics still go to a MeterProvider registered
+   * through `@opentelemetry/api`.
+   */
+  metrics?: MetricsEndpointOptions;
   /** Read MICRO_* environment variables (default true). */
   env?: boolean;
 }
+
+/** The Prometheus endpoint of a module (see README "Metrics"). */
+export type MetricsEndpointOptions = Omit<PrometheusOptions, 'serviceName'>;
 
 export interface ResolvedOptions {
   name: string;
@@ -114,6 +125,7 @@ export interface ResolvedOptions {
   hooks: Required<{ [K in keyof LifecycleHooks]: Array<() => unknown> }>;
   client: Partial<ClientCallOptions>;
   logFormat?: LogFormat;
+  metrics?: MetricsEndpointOptions;
 }
 
 export const DEFAULTS = {
@@ -202,5 +214,6 @@ export function resolveOptions(options: MicroOptions, env: Env = process.env): R
     },
     client: { ...options.client },
     logFormat: logFormat(e.MICRO_LOG_FORMAT) ?? options.logFormat,
+    metrics: options.metrics && { ...options.metrics },
   };
 }

@@ -2,7 +2,7 @@
  * Metrics on OpenTelemetry's metrics API (optional peer dependency): what nest-micro records, the
  * Prometheus endpoint, and go-micro's Debug.Stats.
  */
-export { activeMetrics, attachMeterProvider, Metrics, type AttachOptions } from './recorder.js';
+export { activeMetrics, attachMeterProvider, type Metrics, type AttachOptions } from './recorder.js';
 export { METRIC, GO_MICRO_BUCKETS } from './instruments.js';
 export {
   servePrometheus,

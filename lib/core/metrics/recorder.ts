@@ -81,6 +81,7 @@ function messaging(system: string, topic: string): Attributes {
 }
 
 export class Metrics {
+  /** @internal One per set of Meters; see activeMetrics(). */
   constructor(private readonly sinks: readonly Instruments[]) {}
 
   /** A served call started (in-flight count). */

@@ -18,6 +18,8 @@ const DRIVERS = [
   'class-transformer',
   '@nats-io/transport-node',
   '@nats-io/jetstream',
+  '@opentelemetry/exporter-prometheus',
+  '@opentelemetry/sdk-metrics',
 ];
 
 function loadedDrivers(): string[] {

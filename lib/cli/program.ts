@@ -15,6 +15,7 @@ import { registerMcp } from './mcp.js';
 import { colours, printError, quietLogging } from './output.js';
 import { registerPublish } from './publish.js';
 import { registerServices } from './services.js';
+import { registerStats } from './stats.js';
 import { registerStream } from './stream.js';
 import { registerSubscribe } from './subscribe.js';
 import { registerWatch } from './watch.js';
@@ -57,7 +58,7 @@ export function buildProgram(run: Run): Command {
   const red = colours(process.stderr);
   const program = new Command('nest-micro')
     .description(
-      'talk to nest-micro and go-micro services: discovery, calls, streams, pub/sub, MCP for agents',
+      'talk to nest-micro and go-micro services: discovery, calls, streams, pub/sub, stats, MCP for agents',
     )
     .version(packageVersion(), '-V, --version')
     .addOption(choice('--registry <name>', 'registry implementation (MICRO_REGISTRY)', REGISTRIES))
@@ -79,6 +80,7 @@ export function buildProgram(run: Run): Command {
     registerWatch,
     registerApi,
     registerMcp,
+    registerStats,
   ])
     register(program, run);
   return program;

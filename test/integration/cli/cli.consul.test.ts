@@ -41,6 +41,22 @@ describe.skipIf(consulAvailability.skip)(`nest-micro CLI on Consul ${consulAvail
     expect(JSON.parse(call.stdout)).toEqual({ msg: 'Hello Consul' });
   });
 
+  it('stats asks every node for Debug.Stats: the calls it answered, uptime, memory', async () => {
+    const call = await runCli(['call', 'greeter', 'Greeter.Hello', '{"name":"Stats"}'], env);
+    expect(call.code).toBe(0);
+    const r = await runCli(['stats', 'greeter', '--json'], env);
+    expect(r.code).toBe(0);
+    const [node] = JSON.parse(r.stdout) as Array<Record<string, number | string>>;
+    expect(node).toMatchObject({ address: sample.address, version: 'latest', errors: 0 });
+    expect(node!.requests).toBeGreaterThanOrEqual(1);
+    expect(node!.memory).toBeGreaterThan(0);
+    expect(node!.started).toBeLessThanOrEqual(node!.timestamp as number);
+    const table = await runCli(['stats', 'greeter'], env);
+    expect(table.code).toBe(0);
+    expect(table.stdout).toMatch(/NODE\s+ADDRESS\s+UPTIME\s+MEMORY\s+THREADS\s+GC\s+REQUESTS\s+ERRORS/);
+    expect(table.stdout).toContain(sample.address);
+  });
+
   it('the flags choose Consul over an mDNS environment', async () => {
     const r = await runCli(
       ['--registry', 'consul', '--registry-address', agent.address, 'services', '--json'],

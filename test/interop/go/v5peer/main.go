@@ -2,7 +2,7 @@
 // The first argument picks a mode; every mode prints JSON lines (one object per line) on stdout and
 // logs on stderr:
 //
-//	serve     [--name go.greeter] [--topic T]... [--queue Q] [--payload json|proto]
+//	serve     [--name go.greeter] [--topic T]... [--queue Q] [--payload json|proto] [--debug-handler]
 //	subscribe --topic T [--topic T2]... [--queue Q] [--name go.subscriber] [--payload json|proto]
 //	call      --service S --endpoint E [--body JSON] [--content-type ct] [--metadata k=v]...
 //	          [--timeout 5s] [--conn-timeout d] [--retries n] [--address host:port]

@@ -18,12 +18,17 @@ import (
 	"fmt"
 
 	"go-micro.dev/v5"
+	debug "go-micro.dev/v5/debug/handler"
+	debugpb "go-micro.dev/v5/debug/proto"
 	"go-micro.dev/v5/metadata"
 	"go-micro.dev/v5/server"
 	"google.golang.org/protobuf/encoding/protojson"
 
 	pb "nestmicro.test/interop/proto"
 )
+
+// debugHandler: serve mode's --debug-handler.
+var debugHandler bool
 
 func serve(args []string) error {
 	fs := flag.NewFlagSet("serve", flag.ContinueOnError)
@@ -33,9 +38,11 @@ func serve(args []string) error {
 	queue := fs.String("queue", "", "queue group of the subscribers")
 	payload := fs.String("payload", "json", "subscriber payload type: json | proto")
 	plain := fs.Bool("plain-stream-send", false, "stream replies with stream.Send(msg) (see greeter.go)")
+	debug := fs.Bool("debug-handler", false, "also serve go-micro's Debug handler (Debug.Health, Debug.Stats, ...)")
 	if err := parse(fs, args); err != nil {
 		return err
 	}
+	debugHandler = *debug
 	return runService(*name, &Greeter{plainSend: *plain}, topics, *queue, *payload)
 }
 
@@ -74,6 +81,12 @@ func runService(name string, greeter *Greeter, topics multi, queue, payload stri
 	)
 	if greeter != nil {
 		if err := micro.RegisterHandler(svc.Server(), greeter); err != nil {
+			return err
+		}
+	}
+	if debugHandler {
+		// go-micro v5 no longer registers its debug handler itself; a service that wants it does so
+		if err := debugpb.RegisterDebugHandler(svc.Server(), debug.NewHandler(svc.Client())); err != nil {
 			return err
 		}
 	}

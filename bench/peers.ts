@@ -17,6 +17,8 @@ export interface Peer {
   /** A script under bench/peers/ (no extension), or `go:bench`. */
   client: string;
   env?: Record<string, string>;
+  /** Run only when named in --peers (`npm run bench:tracing` names them), not by default. */
+  optIn?: boolean;
 }
 
 /** Environment of the Go peers: go-micro's memory registry, the server on BENCH_PORT. */
@@ -96,5 +98,23 @@ export const PEERS: Peer[] = [
     label: 'raw `node:http` keep-alive',
     server: 'raw-http.server',
     client: 'raw-http.client',
+  },
+  // the cost of tracing (npm run bench:tracing, beside nest-micro-tcp as the plain row): both
+  // processes set up by BENCH_TRACING (bench/peers/tracing.ts)
+  {
+    id: 'nest-micro-tcp-otel-api',
+    label: 'nest-micro tcp `call()`, OpenTelemetry API without SDK',
+    server: 'nest-micro.server',
+    client: 'nest-micro.client',
+    env: { BENCH_TRANSPORT: 'tcp', BENCH_CODEC: 'json', BENCH_TRACING: 'api' },
+    optIn: true,
+  },
+  {
+    id: 'nest-micro-tcp-otel-sdk',
+    label: 'nest-micro tcp `call()`, OpenTelemetry SDK, batch processor',
+    server: 'nest-micro.server',
+    client: 'nest-micro.client',
+    env: { BENCH_TRANSPORT: 'tcp', BENCH_CODEC: 'json', BENCH_TRACING: 'sdk' },
+    optIn: true,
   },
 ];

@@ -139,6 +139,23 @@ export function checkGoals(summary: Summary, selectorCodecUs?: number): Goal[] {
   ratio('Nest send() c=128 ≥ 1.5× Nest TCP', send128, at('nest-tcp', 128), 1.5);
   ratio('Nest send() c=128 ≥ 1.3× Moleculer TCP', send128, at('moleculer-tcp', 128), 1.3);
   ratio('HTTP transport c=16 ≥ 0.9× raw node:http', at('nest-micro-http', 16), at('raw-http', 16), 0.9);
+  // the cost of tracing, when its rows ran (npm run bench:tracing): without an SDK it should cost
+  // nothing measurable; with one it is reported, with no goal
+  const plain128 = at('nest-micro-tcp', 128);
+  if (summary['nest-micro-tcp-otel-api']) {
+    ratio('tracing API without SDK c=128 ≥ 0.95× plain', at('nest-micro-tcp-otel-api', 128), plain128, 0.95);
+    lower(
+      'tracing API without SDK c=1 p50 within 5% of plain',
+      at('nest-micro-tcp-otel-api', 1)?.p50.median,
+      at('nest-micro-tcp', 1)?.p50.median,
+      1.05,
+    );
+  }
+  const sdk128 = at('nest-micro-tcp-otel-sdk', 128);
+  if (sdk128 && plain128) {
+    const r = sdk128.rps.median / plain128.rps.median;
+    goals.push({ goal: 'tracing SDK (batch) c=128 vs plain', value: `${r.toFixed(2)}×`, met: null });
+  }
   if (selectorCodecUs === undefined)
     goals.push({ goal: 'selector + codec < 2 µs', value: 'not run', met: null });
   else

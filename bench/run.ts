@@ -13,6 +13,8 @@
  *   npm run bench -- --warmup 2 --duration 10 --rounds 3 --levels 1,16,128 --peers nest-micro-tcp,nest-tcp
  * Environment: BENCH_WARMUP, BENCH_DURATION (s), BENCH_ROUNDS, BENCH_LEVELS, BENCH_PEERS.
  * `--cpu-prof <peer>` writes .cpuprofile files of that peer's processes to bench/results/profiles.
+ * `npm run bench:tracing` runs the tracing rows (opt-in peers: OpenTelemetry API without SDK, SDK
+ * with a batch processor) beside the plain nest-micro-tcp row, at c=1 and c=128.
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { cpus } from 'node:os';
@@ -58,7 +60,7 @@ const levels = o.levels
   .split(',')
   .map(Number)
   .filter((n) => n > 0);
-const wanted = o.peers ? o.peers.split(',') : PEERS.map((p) => p.id);
+const wanted = o.peers ? o.peers.split(',') : PEERS.filter((p) => !p.optIn).map((p) => p.id);
 const peers = PEERS.filter((p) => wanted.includes(p.id));
 const unknown = wanted.filter((id) => !PEERS.some((p) => p.id === id));
 if (unknown.length) throw new Error(`unknown peers: ${unknown.join(', ')}`);

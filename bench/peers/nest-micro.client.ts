@@ -5,6 +5,7 @@
  * go-micro's client.WithAddress): for the go-micro service, which is on no shared registry.
  */
 import 'reflect-metadata';
+import './tracing.js'; // BENCH_TRACING: plain, API without SDK, or SDK (bench:tracing)
 import { Module } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { createBroker } from 'nest-micro/broker';

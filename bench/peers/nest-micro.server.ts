@@ -1,9 +1,11 @@
 /**
  * Peer: a nest-micro service as users write it — a Nest microservice with MicroModule and a
  * @Handler (its protobuf types declared, so JSON and protobuf callers are both served), announced
- * over mDNS on 127.0.0.1 as BENCH_SERVICE, on the BENCH_TRANSPORT transport (tcp | http).
+ * over mDNS on 127.0.0.1 as BENCH_SERVICE, on the BENCH_TRANSPORT transport (tcp | http);
+ * BENCH_TRACING sets up OpenTelemetry (./tracing.ts).
  */
 import 'reflect-metadata';
+import './tracing.js'; // BENCH_TRACING: plain, API without SDK, or SDK (bench:tracing)
 import { Controller, Module } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { Payload } from '@nestjs/microservices';

@@ -14,6 +14,7 @@ import { ConsulRegistry } from './registry/consul/consul.registry.js';
 import { EtcdRegistry } from './registry/etcd/etcd.registry.js';
 import { MdnsRegistry } from './registry/mdns/mdns.registry.js';
 import { MemoryRegistry } from './registry/memory.registry.js';
+import { NatsRegistry } from './registry/nats/nats.registry.js';
 import type { Registry } from './registry/registry.js';
 import { RegistrySelector } from './selector/registry.selector.js';
 import type { Selector, SelectorOptions } from './selector/selector.js';
@@ -32,6 +33,7 @@ const memoryRegistry = (): MemoryRegistry => (sharedMemoryRegistry ??= new Memor
 export const REGISTRIES: Record<string, Factory<Registry>> = {
   mdns: (address) => new CacheRegistry(MdnsRegistry.fromAddress(address)),
   consul: (address) => new CacheRegistry(ConsulRegistry.fromAddress(address)),
+  nats: (address) => new CacheRegistry(NatsRegistry.fromAddress(address)),
   etcd: (address) => new CacheRegistry(EtcdRegistry.fromAddress(address)),
   memory: () => memoryRegistry(),
 };
@@ -71,9 +73,9 @@ function pick<T>(kind: string, table: Record<string, T>, name: string): T {
 }
 
 /**
- * A registry by name ("mdns", "consul", "etcd", "memory") and address (the mDNS interface's IPv4
- * address, the Consul agent's host:port / URL, or etcd's host:port[,host:port]), as MICRO_REGISTRY
- * and MICRO_REGISTRY_ADDRESS name them.
+ * A registry by name ("mdns", "consul", "etcd", "nats", "memory") and address (the mDNS interface's
+ * IPv4 address, the Consul agent's host:port / URL, etcd's or NATS's host:port[,host:port]), as
+ * MICRO_REGISTRY and MICRO_REGISTRY_ADDRESS name them.
  */
 export function createRegistry(name: string | undefined, address?: string): Registry {
   return pick('registry', REGISTRIES, name ?? DEFAULT_REGISTRY)(address);

@@ -22,6 +22,7 @@ export class NatsLink {
   private nc?: NatsConnection;
   private up = false;
   private closed = false;
+  private lost = 0;
 
   constructor(
     private readonly options: NatsConnectionOptions,
@@ -32,6 +33,11 @@ export class NatsLink {
   /** True while connected to a server (false before the first connection and while reconnecting). */
   get connected(): boolean {
     return this.up;
+  }
+
+  /** How many times the connection was lost so far (work that spans a loss can tell). */
+  get disconnects(): number {
+    return this.lost;
   }
 
   /** The connection when one was made (connected or reconnecting), else undefined. */
@@ -73,6 +79,7 @@ export class NatsLink {
       for await (const status of nc.status()) {
         if (status.type === 'disconnect') {
           this.up = false;
+          this.lost++;
           this.events.disconnected?.(nc);
         } else if (status.type === 'reconnect') {
           this.up = true;

@@ -27,5 +27,6 @@ export { MemoryRegistry } from './memory.registry.js';
 export { CacheRegistry, type CacheLogger, type CacheRegistryOptions } from './cache.registry.js';
 export * from './mdns/index.js';
 export * from './consul/index.js';
+export * from './nats/index.js';
 export * from './etcd/index.js';
 export { createRegistry } from '../plugins.js';

@@ -1,19 +1,23 @@
 /**
  * Pub/sub benchmark: publish→deliver throughput and p99 latency, through Nest apps, for nest-micro's
- * Redis broker (broadcast over Pub/Sub and a queue group over streams), nest-micro's HTTP broker
- * (the default; memory registry, so the broker and not discovery is measured) and Nest's own Redis
- * transport emitting events (@nestjs/microservices Transport.REDIS on ioredis), in the same run.
+ * Redis broker (broadcast over Pub/Sub and a queue group over streams), its NATS broker (broadcast
+ * over core NATS and a queue group over JetStream), nest-micro's HTTP broker (the default; memory
+ * registry, so the broker and not discovery is measured) and Nest's own Redis transport emitting
+ * events (@nestjs/microservices Transport.REDIS on ioredis), in the same run. (Moleculer over NATS
+ * is not here: its NATS transporter needs the deprecated `nats` package, which is not installed.)
  *
  * Each peer: a subscriber app and a publishing client in this process, on loopback, against a
- * redis-server this bench starts on a free port (and stops by pid). Per round TOTAL messages are
+ * redis-server or `nats-server -js` this bench starts on a free port (and stops by pid). Per round TOTAL messages are
  * published with WINDOW publishes outstanding; each carries its send time and the handler records
  * the latency. Throughput = messages / (first publish → last delivery). Warm-up, then ROUNDS
  * rounds; medians (min–max) printed as a Markdown table, with the CPU time per message of this
- * process (publisher and subscriber together) and of redis-server (from /proc, 10 ms steps), which
+ * process (publisher and subscriber together) and of the broker's server (redis-server or
+ * nats-server, from /proc, 10 ms steps), which
  * hold better than msg/s on a machine that is busy with something else. Everything is bounded: a round that does
  * not complete within 60 s reports what was lost.
  * Run: npm run bench:pubsub -- [--total 5000] [--rounds 3] (built: dist/bench/pubsub.bench.js)
- *   [--window 64] [--peers redis-broadcast,redis-queue,http-broadcast,http-queue,nest-redis]
+ *   [--window 64]
+ *   [--peers redis-broadcast,redis-queue,nats-broadcast,nats-queue,http-broadcast,http-queue,nest-redis]
  */
 import 'reflect-metadata';
 import { performance } from 'node:perf_hooks';
@@ -34,9 +38,10 @@ import {
   type ClientProxy,
 } from '@nestjs/microservices';
 import { firstValueFrom } from 'rxjs';
-import { HttpBroker, RedisBroker, type Broker } from 'nest-micro/broker';
+import { HttpBroker, NatsBroker, RedisBroker, type Broker } from 'nest-micro/broker';
 import { MemoryRegistry, type Registry } from 'nest-micro/registry';
 import { MicroClient, MicroModule, MicroServer, Subscriber } from 'nest-micro';
+import { startNats, type NatsServer } from '../test/support/nats.js';
 import { startRedis } from '../test/support/redis.js';
 import { cpuSeconds } from './cpu.js';
 
@@ -90,6 +95,8 @@ class NestRedisSubscribers {
 
 interface Peer {
   name: string;
+  /** The broker's server process (its CPU is measured), if it has one. */
+  serverPid?: number;
   publish(sample: Sample): Promise<unknown>;
   close(): Promise<void>;
 }
@@ -99,6 +106,7 @@ async function microPeer(
   topic: string,
   broker: () => Broker,
   registry: Registry,
+  serverPid?: number,
 ): Promise<Peer> {
   @Module({
     imports: [
@@ -124,6 +132,7 @@ async function microPeer(
   const client = app.get(MicroClient);
   return {
     name,
+    serverPid,
     publish: (sample) => client.publish(topic, sample),
     close: async () => {
       await app.close();
@@ -142,6 +151,7 @@ async function nestRedisPeer(port: number): Promise<Peer> {
   await client.connect();
   return {
     name: 'Nest Transport.REDIS (emit)',
+    serverPid: redisPid,
     publish: (sample) => firstValueFrom(client.emit('bench.nest', sample), { defaultValue: undefined }),
     close: async () => {
       await client.close();
@@ -155,9 +165,9 @@ interface Round {
   p50: number;
   p99: number;
   lost: number;
-  /** CPU µs per message delivered: this process, redis-server. */
+  /** CPU µs per message delivered: this process, the broker's server. */
   cpu: number;
-  redisCpu: number;
+  serverCpu: number;
 }
 
 /** The redis-server's pid, for its CPU time. */
@@ -165,7 +175,8 @@ let redisPid = 0;
 
 async function round(peer: Peer, total: number): Promise<Round> {
   const cpu0 = process.cpuUsage();
-  const redis0 = cpuSeconds(redisPid) ?? NaN;
+  const serverPid = peer.serverPid ?? 0;
+  const server0 = serverPid ? (cpuSeconds(serverPid) ?? NaN) : NaN;
   Object.assign(sink, { received: 0, expected: total, latencies: [], last: 0 });
   const delivered = new Promise<void>((resolve) => (sink.done = resolve));
   const start = performance.now();
@@ -181,7 +192,7 @@ async function round(peer: Peer, total: number): Promise<Round> {
   await Promise.race([delivered, new Promise((r) => (timer = setTimeout(r, 60_000)))]);
   clearTimeout(timer);
   const cpu = process.cpuUsage(cpu0);
-  const redisUsed = (cpuSeconds(redisPid) ?? NaN) - redis0;
+  const serverUsed = (serverPid ? (cpuSeconds(serverPid) ?? NaN) : NaN) - server0;
   const latencies = sink.latencies.toSorted((a, b) => a - b);
   const at = (q: number): number =>
     latencies[Math.min(latencies.length - 1, Math.floor(q * latencies.length))] ?? NaN;
@@ -191,19 +202,24 @@ async function round(peer: Peer, total: number): Promise<Round> {
     p99: at(0.99),
     lost: total - sink.received,
     cpu: (cpu.user + cpu.system) / sink.received,
-    redisCpu: (redisUsed * 1e6) / sink.received,
+    serverCpu: (serverUsed * 1e6) / sink.received,
   };
 }
 
 const median = (xs: number[]): number => xs.toSorted((a, b) => a - b)[xs.length >> 1]!;
 const fmt = (xs: number[], digits: number): string =>
-  `${median(xs).toFixed(digits)} (${Math.min(...xs).toFixed(digits)}–${Math.max(...xs).toFixed(digits)})`;
+  xs.every(Number.isNaN)
+    ? '—'
+    : `${median(xs).toFixed(digits)} (${Math.min(...xs).toFixed(digits)}–${Math.max(...xs).toFixed(digits)})`;
 
 async function main(): Promise<void> {
   Logger.overrideLogger(['error']);
   const redis = await startRedis();
   redisPid = redis.pid();
   const registry = new MemoryRegistry();
+  /** Started for the first NATS peer. */
+  let nats: NatsServer | undefined;
+  const natsServer = async (): Promise<NatsServer> => (nats ??= await startNats());
   const rows: string[] = [];
   const factories: Array<[string, () => Promise<Peer>]> = [
     [
@@ -214,6 +230,7 @@ async function main(): Promise<void> {
           'bench.broadcast',
           () => new RedisBroker({ url: redis.url, keyPrefix: 'bench:' }),
           registry,
+          redisPid,
         ),
     ],
     [
@@ -224,7 +241,34 @@ async function main(): Promise<void> {
           'bench.queue',
           () => new RedisBroker({ url: redis.url, keyPrefix: 'bench:' }),
           registry,
+          redisPid,
         ),
+    ],
+    [
+      'nats-broadcast',
+      async () => {
+        const server = await natsServer();
+        return microPeer(
+          'nest-micro NATS broker, broadcast (core NATS)',
+          'bench.broadcast',
+          () => new NatsBroker({ servers: server.url }),
+          registry,
+          server.pid(),
+        );
+      },
+    ],
+    [
+      'nats-queue',
+      async () => {
+        const server = await natsServer();
+        return microPeer(
+          'nest-micro NATS broker, queue group (JetStream)',
+          'bench.queue',
+          () => new NatsBroker({ servers: server.url }),
+          registry,
+          server.pid(),
+        );
+      },
     ],
     [
       'http-broadcast',
@@ -271,7 +315,7 @@ async function main(): Promise<void> {
             results.map((r) => r.cpu),
             1,
           )} | ${fmt(
-            results.map((r) => r.redisCpu),
+            results.map((r) => r.serverCpu),
             1,
           )} |`,
         );
@@ -282,12 +326,13 @@ async function main(): Promise<void> {
     }
   } finally {
     await redis.dispose();
+    await nats?.dispose();
   }
   console.log(
     `\npublish→deliver, ${TOTAL} messages per round, ${WINDOW} publishes in flight, ${ROUNDS} rounds (median (min–max)), Node ${process.version}, loopback, one process\n`,
   );
   console.log(
-    '| peer | msg/s | p50 ms | p99 ms | lost | CPU µs/msg (this process) | redis-server CPU µs/msg |',
+    '| peer | msg/s | p50 ms | p99 ms | lost | CPU µs/msg (this process) | broker server CPU µs/msg (redis-server / nats-server) |',
   );
   console.log('|---|---|---|---|---|---|---|');
   for (const row of rows) console.log(row);

@@ -167,8 +167,9 @@ export class NatsBroker implements Broker {
     }
   }
 
+  /** One flush once the microtasks queued so far (and those they queue) have run: the turn's publishes. */
   private flushSoon(nc: NatsConnection): Promise<void> {
-    return (this.flushing ??= Promise.resolve().then(() => {
+    return (this.flushing ??= new Promise<void>((resolve) => process.nextTick(resolve)).then(() => {
       this.flushing = undefined;
       return nc.flush();
     }));

@@ -47,6 +47,7 @@ export { MicroHealth, type MicroHealthReport } from './nest/health/micro.health.
 export {
   MICRO_GATEWAY,
   MicroGatewayModule,
+  type GatewayRequest,
   type MicroGatewayModuleOptions,
 } from './nest/gateway/micro-gateway.module.js';
 export {

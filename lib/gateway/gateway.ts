@@ -109,7 +109,9 @@ export class MicroGateway {
         sendJson(
           res,
           200,
-          await openapiDocument(this.options.registry, this.options.openapi, this.options.basePath),
+          await this.registry(() =>
+            openapiDocument(this.options.registry, this.options.openapi, this.options.basePath),
+          ),
         );
         return 200;
       case 'services':

@@ -6,6 +6,7 @@
 export { MicroGateway } from './gateway.js';
 export { GATEWAY_ERROR_ID } from './http-io.js';
 export { openapiDocument } from './openapi.js';
+export type { Route as GatewayRoute } from './routes.js';
 export {
   GATEWAY_DEFAULTS,
   type CorsOptions,

@@ -3,13 +3,16 @@
  * `MicroGatewayModule.forRoot({ prefix: 'gw', guards: [AuthGuard], cors: true })` beside
  * `MicroModule.forRoot(...)`, whose client and registry it calls through. It is a controller of
  * its own (one catch-all route under the prefix), so Nest guards — those given here, and global
- * ones — run before every gateway request, and a refusal comes back as go-micro's error JSON.
+ * ones — run before every gateway request, and a refusal comes back as go-micro's error JSON. A
+ * guard finds the call the request asks for in `request.microRoute` (`{ kind: 'call', service,
+ * endpoint }`, or a publish, a document…).
  */
 import {
   All,
   Catch,
   Controller,
   Inject,
+  Injectable,
   Module,
   Req,
   Res,
@@ -19,12 +22,14 @@ import {
   type CanActivate,
   type DynamicModule,
   type ExceptionFilter,
+  type ExecutionContext,
   type Type,
 } from '@nestjs/common';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { MicroGateway } from '../../gateway/gateway.js';
 import { GATEWAY_ERROR_ID, sendError } from '../../gateway/http-io.js';
 import type { GatewayClient, GatewayOptions } from '../../gateway/options.js';
+import { route, type Route } from '../../gateway/routes.js';
 import type { Registry } from '../../core/registry/registry.js';
 import { MicroClient } from '../client/micro.client.js';
 import { toMicroError } from '../errors.js';
@@ -41,6 +46,22 @@ export interface MicroGatewayModuleOptions extends Omit<GatewayOptions, 'client'
   /** The client and registry to use instead of MicroModule's. */
   client?: GatewayClient;
   registry?: Registry;
+}
+
+/** The HTTP request as guards see it: `microRoute` says what the gateway will do with it. */
+export interface GatewayRequest extends IncomingMessage {
+  microRoute?: Route;
+}
+
+/** Runs first: puts the request's route on it (`request.microRoute`), for the guards after it. */
+@Injectable()
+class GatewayRouteGuard implements CanActivate {
+  canActivate(context: ExecutionContext): boolean {
+    const req = context.switchToHttp().getRequest<GatewayRequest>();
+    const endpoint = req.headers['micro-endpoint'];
+    req.microRoute = route(restOf(req), Array.isArray(endpoint) ? endpoint[0] : endpoint);
+    return true;
+  }
 }
 
 /** A guard's refusal (or any Nest exception before the gateway runs) as go-micro's error JSON. */
@@ -61,7 +82,7 @@ function restOf(req: IncomingMessage & { params?: Record<string, unknown> }): st
 
 function gatewayController(prefix: string, guards: Array<Type<CanActivate> | CanActivate>): Type<unknown> {
   @Controller(prefix)
-  @UseGuards(...guards)
+  @UseGuards(GatewayRouteGuard, ...guards)
   @UseFilters(GatewayExceptionFilter)
   class MicroGatewayController {
     constructor(@Inject(MICRO_GATEWAY) private readonly gateway: MicroGateway) {}

@@ -14,7 +14,7 @@ import {
 import { Test } from '@nestjs/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createRegistry, type Registry, type Service } from '../../../lib/core/registry/index.js';
-import { MicroGatewayModule, MicroModule, MicroServer } from '../../../lib/index.js';
+import { MicroGatewayModule, MicroModule, MicroServer, type GatewayRequest } from '../../../lib/index.js';
 import { freePort } from '../../support/ports.js';
 import { waitFor } from '../../support/processes.js';
 import { GatewayGreeter, published, ticks } from './gateway.fixture.js';
@@ -22,9 +22,9 @@ import { GatewayGreeter, published, ticks } from './gateway.fixture.js';
 @Injectable()
 class BlockGuard implements CanActivate {
   canActivate(context: ExecutionContext): boolean {
-    return (
-      context.switchToHttp().getRequest<{ headers: Record<string, string> }>().headers['x-block'] !== 'yes'
-    );
+    const req = context.switchToHttp().getRequest<GatewayRequest>();
+    const route = req.microRoute;
+    return !(route?.kind === 'call' && req.headers['x-block'] === route.endpoint);
   }
 }
 
@@ -217,9 +217,11 @@ describe('API gateway (MicroGatewayModule) over mDNS', () => {
     expect(await ok.json()).toEqual({ ok: true });
   });
 
-  it("a Nest guard's refusal is a 403 in go-micro's error JSON", async () => {
+  it("a Nest guard sees the route and its refusal is a 403 in go-micro's error JSON", async () => {
+    const other = await post('/api/gw-greeter/Greeter/Meta', {}, { 'x-block': 'Greeter.Hello' });
+    expect(other.status).toBe(200); // the guard saw the route: Greeter.Meta is not the one it blocks
     await expectError(
-      await post('/api/gw-greeter/Greeter.Hello', { name: 'x' }, { 'x-block': 'yes' }),
+      await post('/api/gw-greeter/Greeter/Hello', { name: 'x' }, { 'x-block': 'Greeter.Hello' }),
       403,
       /Forbidden/,
     );

@@ -153,9 +153,7 @@ describe.skipIf(consulAvailability.skip)(`nest-micro api on Consul ${consulAvail
   it('--metrics-port serves the calls the gateway made as Prometheus metrics', async () => {
     await post('/api/gw-greeter/Greeter.Hello', { name: 'Metrics' });
     const text = await (await fetch(`http://127.0.0.1:${metricsPort}/metrics`)).text();
-    expect(text).toMatch(
-      /rpc_client_call_duration_count\{[^}]*rpc_method="gw-greeter.Greeter.Hello"/,
-    );
+    expect(text).toMatch(/rpc_client_call_duration_count\{[^}]*rpc_method="gw-greeter.Greeter.Hello"/);
   });
 
   it('SIGTERM closes the server and exits 0', async () => {

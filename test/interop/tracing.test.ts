@@ -3,6 +3,8 @@
 // OpenTelemetry Node SDK, INTEROP_TRACE=1), whose Greeter.Relay calls the traced Go greeter
 // (`v5peer serve`). Every process prints its ended spans as JSON lines; the test joins them and
 // checks one trace id and each parent link across the three processes, on one Consul at 127.0.0.1.
+// And a Go publish (the wrapper's `Pub to` span) is the parent of the Node delivery's CONSUMER span
+// (the context travels in the HTTP broker's message header).
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { consulAvailability, startConsul, type ConsulAgent } from '../support/consul.js';
 import {
@@ -41,7 +43,7 @@ describe.skipIf(goAvailability.skip || consulAvailability.skip)(
       [consul] = await Promise.all([startConsul(), buildGoPeer()]);
       env = consulEnv(consul.address);
       goGreeter = startGoPeer(['serve'], { ...env, V5PEER_TRACE: '1' });
-      nodeGreeter = startNodeGreeter({ ...env, INTEROP_SUBSCRIBE: '0', INTEROP_TRACE: '1' });
+      nodeGreeter = startNodeGreeter({ ...env, INTEROP_TRACE: '1' });
       await goGreeter.ready();
       await nodeGreeter.ready(60_000);
     }, GO_BUILD_TIMEOUT_MS + 90_000);
@@ -104,6 +106,29 @@ describe.skipIf(goAvailability.skip || consulAvailability.skip)(
       // the handler's metadata holds the Go SERVER span's own context: go-micro's wrapper writes the
       // span it starts back into the ctx's metadata (for the handler's onward calls)
       expect(reply!.body.metadata.Traceparent).toBe(`00-${traceId}-${goServer.spanId}-01`);
+    });
+
+    it("a Go publish (the wrapper's Pub span) is the parent of the Node delivery's CONSUMER span", async () => {
+      const lines = await runGoPeer(
+        ['publish', '--topic', 'interop.broadcast', '--body', '{"name":"traced"}', '--linger', '1s'],
+        { ...env, V5PEER_TRACE: '1' },
+      );
+      expect(lines.find((l) => l.ok !== undefined)).toMatchObject({ ok: true });
+      const publish = spansOf(lines).find((s) => s.name === 'Pub to interop.broadcast')!;
+      expect(publish).toBeDefined();
+      const delivery = await nodeGreeter!.waitForLine(
+        (l) => l.event === 'span' && l.traceId === publish.traceId && l.kind === 'consumer',
+        20_000,
+        'the Node CONSUMER span of the delivery',
+      );
+      expect(delivery).toMatchObject({
+        name: 'Sub from interop.broadcast',
+        parentSpanId: publish.spanId,
+        attributes: {
+          'messaging.destination.name': 'interop.broadcast',
+          'messaging.operation.type': 'process',
+        },
+      });
     });
   },
 );

@@ -25,6 +25,7 @@ const provider = new MeterProvider({ readers: [reader] });
 
 let release: () => void = () => undefined;
 const events: unknown[] = [];
+const flaky: unknown[] = [];
 
 @Controller()
 class MeteredController {
@@ -52,6 +53,12 @@ class MeteredController {
   @Subscriber('metered.events')
   onEvent(@Payload() event: unknown): void {
     events.push(event);
+  }
+
+  @Subscriber('metered.flaky')
+  onFlaky(@Payload() event: unknown): void {
+    flaky.push(event);
+    if (flaky.length === 1) throw new Error('first delivery fails');
   }
 }
 
@@ -185,6 +192,20 @@ describe('metrics (OpenTelemetry SDK) on real calls', () => {
     const topic = { 'messaging.system': 'memory', 'messaging.destination.name': 'metered.events' };
     expect((await reader.point('messaging.client.sent.messages', topic))?.value).toBe(1);
     await waitFor(async () => (await reader.point('messaging.client.consumed.messages', topic))?.value === 1);
+  });
+
+  it('a failed delivery is counted with its error, its redelivery as redelivered', async () => {
+    await client.publish('metered.flaky', { n: 1 });
+    await waitFor(() => flaky.length === 2);
+    const topic = { 'messaging.system': 'memory', 'messaging.destination.name': 'metered.flaky' };
+    await waitFor(async () => (await reader.point('micro.messaging.redelivered', topic))?.value === 1);
+    expect(
+      (await reader.point('messaging.client.consumed.messages', { ...topic, 'error.type': '500' }))?.value,
+    ).toBe(1);
+    expect(
+      (await reader.point('messaging.client.consumed.messages', { ...topic, 'error.type': undefined }))
+        ?.value,
+    ).toBe(1);
   });
 
   it('records nothing, and calls still answer, with no MeterProvider registered', async () => {

@@ -6,7 +6,8 @@
  * the allowed host names (DNS rebinding; the loopback names by default when bound to loopback), and,
  * when auth is configured, `Authorization: Bearer <token>` must name a known account (else 401 with
  * `WWW-Authenticate: Bearer`); the account rides on the request to the tool-call checks. Sessions
- * are bounded (`maxSessions`, past it a 503); bodies by the SDK (`maxBodySize`, 413).
+ * are bounded: idle ones close after `idleTimeout`, and past `maxSessions` the least recently used
+ * idle one makes room (none idle: a 503). Bodies are bounded by the SDK (`maxBodySize`, 413).
  */
 import { randomUUID } from 'node:crypto';
 import {
@@ -35,8 +36,13 @@ export interface McpHttpOptions {
    * when bound to a loopback address, else no check (say which names your agents use).
    */
   allowedHosts?: string[];
-  /** Open sessions at most (default 256); a new one past it is refused with a 503. */
+  /**
+   * Sessions at most (default 256). A new one past it takes the place of the least recently used
+   * session with no request in progress (an agent gone without ending its session), else gets a 503.
+   */
   maxSessions?: number;
+  /** A session with no request in progress for this long is closed, ms (default 30 minutes). */
+  idleTimeout?: number;
   /** Largest request body, bytes (default 4 MiB); larger ones get a 413. */
   maxBodySize?: number;
 }
@@ -87,7 +93,6 @@ export async function serveMcpHttp(
   const maxSessions = options.maxSessions ?? 256;
   const allowed = options.allowedHosts ?? (isLoopback(host) ? LOOPBACK_NAMES : undefined);
   const allowedSet = allowed && new Set(allowed.map((h) => h.toLowerCase().replace(/^\[(.*)\]$/, '$1')));
-  const transports = new Map<string, StreamableHTTPServerTransport>();
 
   /** A refusal (status, message, headers) before the SDK sees the request, or undefined. */
   const screen = (
@@ -115,28 +120,61 @@ export async function serveMcpHttp(
     return undefined;
   };
 
+  /** A session's transport, its requests in progress (an open SSE stream is one) and when it was last used. */
+  interface Session {
+    transport: StreamableHTTPServerTransport;
+    inFlight: number;
+    lastSeen: number;
+  }
+  const sessions = new Map<string, Session>();
+
+  /** Counts the request against the session until its response ends (or its client goes). */
+  const track = (session: Session, res: ServerResponse): void => {
+    session.inFlight++;
+    session.lastSeen = Date.now();
+    res.once('close', () => {
+      session.inFlight--;
+      session.lastSeen = Date.now();
+    });
+  };
+
+  /** Closes sessions with nothing in progress and unused since `before`, oldest first, up to `count`. */
+  const closeIdle = async (before: number, count = Infinity): Promise<number> => {
+    const idle = [...sessions.values()]
+      .filter((s) => s.inFlight === 0 && s.lastSeen <= before)
+      .toSorted((a, b) => a.lastSeen - b.lastSeen)
+      .slice(0, count);
+    await Promise.allSettled(idle.map((s) => s.transport.close()));
+    return idle.length;
+  };
+
   const handle = async (req: IncomingMessage & { auth?: AuthInfo }, res: ServerResponse): Promise<void> => {
     const refused = screen(req);
     if (refused) return rpcError(res, ...refused);
     const sessionId = req.headers['mcp-session-id'];
     if (typeof sessionId === 'string') {
-      const transport = transports.get(sessionId);
-      if (!transport) return rpcError(res, 404, 'Session not found');
-      return transport.handleRequest(req, res);
+      const session = sessions.get(sessionId);
+      if (!session) return rpcError(res, 404, 'Session not found');
+      track(session, res);
+      return session.transport.handleRequest(req, res);
     }
     if (req.method !== 'POST') return rpcError(res, 400, 'Bad Request: no valid session ID');
-    if (transports.size >= maxSessions)
-      return rpcError(res, 503, `Service Unavailable: ${maxSessions} sessions open`);
+    // full: the least recently used idle session (a client gone without DELETE) makes room
+    if (sessions.size >= maxSessions && (await closeIdle(Date.now(), 1)) === 0)
+      return rpcError(res, 503, `Service Unavailable: ${maxSessions} sessions in use`);
     const transport = new StreamableHTTPServerTransport({
       sessionIdGenerator: () => randomUUID(),
-      onsessioninitialized: (id) => void transports.set(id, transport),
+      onsessioninitialized: (id) => void sessions.set(id, session),
       maxRequestBodySize: options.maxBodySize,
     });
+    const session: Session = { transport, inFlight: 0, lastSeen: Date.now() };
     // oxlint-disable-next-line unicorn/prefer-add-event-listener -- the SDK's transports and servers take handlers as properties
     transport.onclose = () => {
-      if (transport.sessionId) transports.delete(transport.sessionId);
+      if (transport.sessionId && sessions.get(transport.sessionId) === session)
+        sessions.delete(transport.sessionId);
     };
     await mcp.connect(transport);
+    track(session, res);
     await transport.handleRequest(req, res);
     // not an initialize request: the SDK answered 400 and no session began
     if (!transport.sessionId) await transport.close();
@@ -155,14 +193,20 @@ export async function serveMcpHttp(
       resolve();
     });
   });
+  const idleTimeout = options.idleTimeout ?? 30 * 60_000;
+  const sweeper = setInterval(
+    () => void closeIdle(Date.now() - idleTimeout),
+    Math.min(idleTimeout, 60_000),
+  ).unref();
   const address = http.address() as AddressInfo;
   const urlHost = address.family === 'IPv6' ? `[${address.address}]` : address.address;
   return {
     url: `http://${urlHost}:${address.port}${path}`,
     address,
     close: async () => {
-      await Promise.allSettled([...transports.values()].map((t) => t.close()));
-      transports.clear();
+      clearInterval(sweeper);
+      await Promise.allSettled([...sessions.values()].map((s) => s.transport.close()));
+      sessions.clear();
       await new Promise<void>((resolve) => {
         http.close(() => resolve());
         http.closeAllConnections();

@@ -43,6 +43,9 @@ import {
 } from './nats.services.js';
 
 const ID = NATS_REGISTRY_ERROR_ID;
+/** How long past its window a lookup waits for the server's round trip before calling NATS unreachable, ms. */
+const ROUND_TRIP_GRACE = 2_000;
+const delay = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms).unref?.());
 const ACTIONS: Record<string, WatchAction> = {
   create: 'create',
   update: 'update',
@@ -175,11 +178,17 @@ export class NatsRegistry implements Registry {
   /** Publishes a query and collects the answers for the window (or until the quorum answered). */
   private async query(action: 'get' | 'list', name?: string): Promise<Service[]> {
     const nc = await this.link.get();
-    if (!this.link.connected)
-      throw MicroError.unavailable(
-        ID,
-        `nats registry: not connected to NATS at ${this.options.servers.join(',')}`,
-      );
+    const unreachable = (): MicroError =>
+      MicroError.unavailable(ID, `nats registry: not connected to NATS at ${this.options.servers.join(',')}`);
+    if (!this.link.connected) throw unreachable();
+    const lost = this.link.disconnects;
+    // a round trip beside the query: its answer proves the server heard the query (the silence is
+    // then an answer), while NATS going away during the window leaves it pending
+    let heard = false;
+    const roundTrip = nc.flush().then(
+      () => void (heard = true),
+      () => undefined,
+    );
     const inbox = natsTransportNode().createInbox();
     const answers: Service[] = [];
     const { timeout, quorum } = this.options;
@@ -201,13 +210,11 @@ export class NatsRegistry implements Registry {
         },
       });
       const timer = setTimeout(finish, timeout);
-      this.publish(
-        nc,
-        this.options.queryTopic,
-        goResult(action, name === undefined ? undefined : { name }),
-        inbox,
-      );
+      const query = goResult(action, name === undefined ? undefined : { name });
+      this.publish(nc, this.options.queryTopic, query, inbox);
     });
+    if (!heard) await Promise.race([roundTrip, delay(ROUND_TRIP_GRACE)]);
+    if (!heard || this.link.disconnects !== lost || !this.link.connected) throw unreachable();
     return answers;
   }
 

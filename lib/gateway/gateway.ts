@@ -70,10 +70,16 @@ export class MicroGateway {
       }
     });
     if (this.cors.apply(req, res)) return;
-    const url = new URL(req.url ?? '/', 'http://gateway');
-    const route = routeOf(path ?? url.pathname, header(req, 'micro-endpoint'));
+    // the request target split by hand: a URL parser would read `//name/...` as a host
+    const target = req.url ?? '/';
+    const mark = target.indexOf('?');
+    const query = new URLSearchParams(mark === -1 ? '' : target.slice(mark + 1));
+    const route = routeOf(
+      path ?? (mark === -1 ? target : target.slice(0, mark)),
+      header(req, 'micro-endpoint'),
+    );
     reported = { route };
-    this.serve(route, req, res, url.searchParams).then(
+    this.serve(route, req, res, query).then(
       (status) => (reported.status = status),
       (error: unknown) => {
         const extra: Record<string, string> = {};

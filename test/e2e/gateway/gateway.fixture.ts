@@ -6,7 +6,7 @@
 import { Controller } from '@nestjs/common';
 import { Ctx, Payload } from '@nestjs/microservices';
 import { IsInt, IsOptional, IsString } from 'class-validator';
-import { finalize, firstValueFrom, interval, map, Observable, range } from 'rxjs';
+import { finalize, firstValueFrom, interval, map, Observable, range, reduce } from 'rxjs';
 import { Handler, MicroContext, MicroError, Subscriber } from '../../../lib/index.js';
 
 export class HelloRequest {
@@ -88,6 +88,14 @@ export class GatewayGreeter {
     return interval(20).pipe(
       map((tick) => ({ tick })),
       finalize(() => ticks.cancelled++),
+    );
+  }
+
+  @Handler('Greeter.Sum', { stream: true })
+  sum(@Payload() requests: Observable<{ n: number }>): Observable<{ total: number }> {
+    return requests.pipe(
+      reduce((total, r) => total + r.n, 0),
+      map((total) => ({ total })),
     );
   }
 

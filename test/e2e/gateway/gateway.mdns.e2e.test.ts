@@ -250,6 +250,23 @@ describe('API gateway (MicroGatewayModule) over mDNS', () => {
     expect(events).toEqual(['data: {"i":1}', 'data: {"i":2}', 'data: {"i":3}', 'event: end\ndata: {}']);
   });
 
+  it('an application/x-ndjson body is a request stream: one request per line', async () => {
+    const res = await post('/api/gw-greeter/Greeter.Sum', '{"n":1}\n{"n":2}\n\n{"n":3}\n', {
+      'content-type': 'application/x-ndjson',
+    });
+    expect((await res.text()).split('\n\n').filter(Boolean)).toEqual([
+      'data: {"total":6}',
+      'event: end\ndata: {}',
+    ]);
+    await expectError(
+      await post('/api/gw-greeter/Greeter.Sum', '{"n":1}\nnope\n', {
+        'content-type': 'application/x-ndjson',
+      }),
+      400,
+      /not JSON/,
+    );
+  });
+
   it('an SSE client going away cancels the stream at the service', async () => {
     const abort = new AbortController();
     const res = await fetch(`${base}/api/gw-greeter/Greeter.Ticks`, { signal: abort.signal });

@@ -58,7 +58,7 @@ async function serve(options: Omit<GatewayOptions, 'client'>, seen: Seen[] = [],
   const base = `http://${await gateway.listen('127.0.0.1:0')}`;
   const post = (path: string, body?: string, headers: Record<string, string> = {}): Promise<Response> =>
     fetch(`${base}${path}`, { method: 'POST', headers, body });
-  return { gateway, post };
+  return { gateway, post, base };
 }
 
 describe('MicroGateway paths', () => {
@@ -88,6 +88,23 @@ describe('MicroGateway paths', () => {
     });
     await main.post('/api/shop/Shop.Buy', '');
     expect(seen.at(-1)).toMatchObject({ data: {}, options: { timeout: 1_234 } }); // no body: {}, the default budget
+  });
+
+  it('a request target starting with // is a path, not a host', async () => {
+    const { request } = await import('node:http');
+    const address = new URL(main.base);
+    const status = await new Promise<number>((resolve, reject) => {
+      const req = request(
+        { host: address.hostname, port: address.port, method: 'POST', path: '//api/shop/Shop.Buy?x=1' },
+        (res) => {
+          res.resume();
+          resolve(res.statusCode ?? 0);
+        },
+      );
+      req.on('error', reject);
+      req.end('{"qty":1}');
+    });
+    expect(status).toBe(200);
   });
 
   it('a client failure that is no MicroError is a 500 with its message, not a crash', async () => {

@@ -99,15 +99,14 @@ export const PEERS: Peer[] = [
     server: 'raw-http.server',
     client: 'raw-http.client',
   },
-  // the cost of tracing (npm run bench:tracing, beside nest-micro-tcp as the plain row): both
-  // processes set up by BENCH_TRACING (bench/peers/tracing.ts)
+  // the cost of tracing, beside nest-micro-tcp as the plain row (npm run bench:tracing runs only
+  // these three): both processes set up by BENCH_TRACING (bench/peers/tracing.ts)
   {
     id: 'nest-micro-tcp-otel-api',
     label: 'nest-micro tcp `call()`, OpenTelemetry API without SDK',
     server: 'nest-micro.server',
     client: 'nest-micro.client',
     env: { BENCH_TRANSPORT: 'tcp', BENCH_CODEC: 'json', BENCH_TRACING: 'api' },
-    optIn: true,
   },
   {
     id: 'nest-micro-tcp-otel-sdk',
@@ -115,6 +114,5 @@ export const PEERS: Peer[] = [
     server: 'nest-micro.server',
     client: 'nest-micro.client',
     env: { BENCH_TRANSPORT: 'tcp', BENCH_CODEC: 'json', BENCH_TRACING: 'sdk' },
-    optIn: true,
   },
 ];

@@ -13,7 +13,7 @@
  *   npm run bench -- --warmup 2 --duration 10 --rounds 3 --levels 1,16,128 --peers nest-micro-tcp,nest-tcp
  * Environment: BENCH_WARMUP, BENCH_DURATION (s), BENCH_ROUNDS, BENCH_LEVELS, BENCH_PEERS.
  * `--cpu-prof <peer>` writes .cpuprofile files of that peer's processes to bench/results/profiles.
- * `npm run bench:tracing` runs the tracing rows (opt-in peers: OpenTelemetry API without SDK, SDK
+ * `npm run bench:tracing` runs only the tracing rows (OpenTelemetry API without SDK, SDK
  * with a batch processor) beside the plain nest-micro-tcp row, at c=1 and c=128.
  */
 import { mkdirSync, writeFileSync } from 'node:fs';

@@ -16,6 +16,9 @@ import { MicroError } from '../../../lib/core/errors/micro-error.js';
 import { natsRequirement, startNats, type NatsServer } from '../../support/nats.js';
 import { waitFor } from '../../support/processes.js';
 import { body, range } from './harness.js';
+import { MeterProvider } from '@opentelemetry/sdk-metrics';
+import { attachMeterProvider } from '../../../lib/core/metrics/index.js';
+import { TestReader } from '../../support/metrics.js';
 
 const fast: NatsBrokerOptions = { visibilityTimeout: 500, maxDeliveries: 3 };
 const numberOf = (e: BrokerEvent): number => JSON.parse(e.message.body.toString()).n as number;
@@ -26,14 +29,19 @@ describe.skipIf(natsRequirement.skip)('NatsBroker', () => {
   let admin: NatsConnection;
   let jsm: JetStreamManager;
   const brokers: NatsBroker[] = [];
+  const reader = new TestReader();
+  const provider = new MeterProvider({ readers: [reader] });
+  let detach: () => void = () => undefined;
 
   beforeAll(async () => {
+    detach = attachMeterProvider(provider);
     server = await startNats();
     admin = await connect({ servers: server.url });
     jsm = await jetstreamManager(admin);
   }, 60_000);
 
   afterAll(async () => {
+    detach();
     await Promise.all(brokers.map((b) => b.disconnect()));
     await admin?.close();
     await server?.dispose();
@@ -135,6 +143,8 @@ describe.skipIf(natsRequirement.skip)('NatsBroker', () => {
     await b.publish(topic, { header: { 'x-id': '7' }, body: body(7) });
     await waitFor(() => b.stats().deadLettered === before + 1, 20_000, 'dead-lettered');
     expect(attempts).toEqual([1, 2, 3]);
+    const dead = { 'messaging.system': 'nats', 'messaging.destination.name': topic };
+    expect((await reader.point('micro.messaging.dead_lettered', dead))?.value).toBe(1);
     const letter = await jsm.streams.getMessage('micro_dlq', { last_by_subj: `micro.dlq.${topic}` });
     expect(letter).not.toBeNull();
     expect(letter!.header.get('Micro-Queue')).toBe('q');

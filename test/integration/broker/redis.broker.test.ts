@@ -12,6 +12,9 @@ import { freePort } from '../../support/ports.js';
 import { waitFor } from '../../support/processes.js';
 import { redisRequirement, startRedis, type RedisServer } from '../../support/redis.js';
 import { body, range } from './harness.js';
+import { MeterProvider } from '@opentelemetry/sdk-metrics';
+import { attachMeterProvider } from '../../../lib/core/metrics/index.js';
+import { TestReader } from '../../support/metrics.js';
 
 const fast: RedisBrokerOptions = { visibilityTimeout: 300, claimInterval: 50 };
 const numberOf = (e: BrokerEvent): number => JSON.parse(e.message.body.toString()).n as number;
@@ -20,11 +23,17 @@ describe.skipIf(redisRequirement.skip)('RedisBroker', () => {
   let redis: RedisServer;
   const brokers: RedisBroker[] = [];
 
+  const reader = new TestReader();
+  const provider = new MeterProvider({ readers: [reader] });
+  let detach: () => void = () => undefined;
+
   beforeAll(async () => {
+    detach = attachMeterProvider(provider);
     redis = await startRedis({ persist: true });
   }, 30_000);
 
   afterAll(async () => {
+    detach();
     await Promise.all(brokers.map((b) => b.disconnect()));
     await redis?.dispose();
   });
@@ -120,6 +129,8 @@ describe.skipIf(redisRequirement.skip)('RedisBroker', () => {
     await b.publish(topic, { header: { 'x-id': '7' }, body: body(7) });
     await waitFor(() => b.stats().deadLettered === 1, 20_000, 'dead-lettered');
     expect(attempts).toEqual([1, 2, 3]);
+    const dead = { 'messaging.system': 'redis', 'messaging.destination.name': topic };
+    expect((await reader.point('micro.messaging.dead_lettered', dead))?.value).toBe(1);
     const admin = new Redis(redis.url);
     try {
       const entries = await admin.xrange(`micro:dlq:${topic}`, '-', '+');

@@ -16,6 +16,7 @@ import type { BrokerEvent, BrokerHandler, BrokerMessage } from '../broker.js';
 import { decodeEnvelope } from '../http/envelope.js';
 import { errorText } from './link.js';
 import { deadLetterSubject, durableName, type ResolvedNatsOptions } from './options.js';
+import { activeMetrics } from '../../metrics/recorder.js';
 import type { Streams } from './streams.js';
 
 export interface QueueCounters {
@@ -241,6 +242,7 @@ export class JetStreamQueue {
     }
     m.ack();
     this.ctx.counters.deadLettered++;
+    activeMetrics()?.deadLettered('nats', topic);
     this.logger.warn(`message ${m.seq} dead-lettered after ${attempts} attempt(s): ${reason}`);
   }
 

@@ -31,6 +31,7 @@ Environment (flags win over it):
   MICRO_API_ADDRESS        api: the gateway's listen address (default 127.0.0.1:8080)
   MICRO_API_TOKENS         api: bearer tokens and scopes, "token=scope,scope" separated by spaces
   MICRO_TRANSPORT          transport: ${Object.keys(TRANSPORTS).join(' | ')} (default tcp)
+  MICRO_TRANSPORT_ADDRESS  NATS servers host:port[,host:port] (nats transport)
   MICRO_MCP_TOKEN          mcp over stdio: the bearer token of the session (--token)
   NO_COLOR                 no colours (they are only used on a terminal anyway)
 

@@ -117,7 +117,7 @@ export class NatsRegistry implements Registry {
     let subscription: Subscription | undefined;
     let stopped = false;
     let retry: NodeJS.Timeout | undefined;
-    let delay = 250;
+    let backoff = 250;
     const deliver = (msg: Msg): void => {
       const result = parseResult(msg.data);
       const action = result && ACTIONS[result.action];
@@ -142,9 +142,9 @@ export class NatsRegistry implements Registry {
         () => {
           // NATS unreachable: try again (the watch must not die with one failed connection)
           if (stopped || this.closed) return;
-          retry = setTimeout(start, delay);
+          retry = setTimeout(start, backoff);
           retry.unref?.();
-          delay = Math.min(delay * 2, 5_000);
+          backoff = Math.min(backoff * 2, 5_000);
         },
       );
     };

@@ -51,6 +51,10 @@ export interface NatsBrokerStats {
   broadcastFailures: number;
 }
 
+/** Dot-separated tokens, none empty, none a wildcard (`*`, `>`), no spaces: a subject to publish to. */
+const publishable = (subject: string): boolean =>
+  !/\s/.test(subject) && subject.split('.').every((t) => t !== '' && t !== '*' && t !== '>');
+
 /** The least time a publish in flight is given (ms). */
 const MIN_IN_FLIGHT = 5_000;
 
@@ -135,6 +139,11 @@ export class NatsBroker implements Broker {
   }
 
   async publish(topic: string, message: BrokerMessage, options: PublishOptions = {}): Promise<void> {
+    if (!publishable(topic))
+      throw MicroError.badRequest(
+        BROKER_ERROR_ID,
+        `nats broker: "${topic}" is not a NATS subject to publish to`,
+      );
     const conn = this.conn;
     if (!conn) throw MicroError.unavailable(BROKER_ERROR_ID, 'nats broker is not connected', false);
     const wait = options.timeout ?? this.options.publishTimeout;

@@ -213,6 +213,12 @@ describe.skipIf(natsRequirement.skip)('NatsBroker', () => {
     await waitFor(() => got.length === 2, 10_000, 'later messages still flow');
   });
 
+  it('a topic that is no NATS subject to publish to is refused with a 400', async () => {
+    const b = await broker();
+    for (const topic of ['', 'a b', 'orders.*', 'orders.>', 'a..b', '.a'])
+      await expect(b.publish(topic, { header: {}, body: body(1) })).rejects.toMatchObject({ code: 400 });
+  });
+
   it('a message without Micro-Topic (a plain NATS publisher) takes the subject as its topic', async () => {
     const topic = `plain.${randomUUID()}`;
     const b = await broker();

@@ -106,10 +106,13 @@ export class ToolCalls {
   }
 }
 
-/** go-micro's hasScope: the account holds at least one of the required scopes (case-insensitive). */
+/**
+ * go-micro's hasScope: the account holds at least one of the required scopes (case-insensitive);
+ * `*` holds every scope, as for the API gateway's tokens.
+ */
 export function hasScope(held: string[], required: string[]): boolean {
   const have = new Set(held.map((s) => s.toLowerCase()));
-  return required.some((s) => have.has(s.toLowerCase()));
+  return have.has('*') || required.some((s) => have.has(s.toLowerCase()));
 }
 
 function replyResult(reply: unknown): CallToolResult {

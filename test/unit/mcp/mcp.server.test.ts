@@ -198,6 +198,11 @@ describe('MicroMcpServer auth and limits', () => {
     expect(writer.caller.calls[0]!.metadata['Mcp-Account-Id']).toBe('alice');
   });
 
+  it('lets a token holding * call any tool', async () => {
+    const { client } = await connect({ tokens: { root: { id: 'root', scopes: ['*'] } } }, 'root');
+    expect((await client.callTool({ name: 'blog.Blog.Create', arguments: {} })).isError).toBeFalsy();
+  });
+
   it('lets the options replace a tool scopes', async () => {
     const { client } = await connect({ tokens, scopes: { 'blog.Blog.Read': ['blog:admin'] } }, 'reader');
     expect(microError(await client.callTool({ name: 'blog.Blog.Read', arguments: {} }))).toMatchObject({

@@ -75,6 +75,19 @@ function operation(service: Service, endpoint: Endpoint): Record<string, unknown
   return op;
 }
 
+const scalar = (schema: JsonSchema | undefined): boolean =>
+  schema?.type === 'string' ||
+  schema?.type === 'integer' ||
+  schema?.type === 'number' ||
+  schema?.type === 'boolean';
+
+/** A GET's query parameters: the request's top-level scalar fields (and lists of them, repeated). */
+function queryParameters(request: JsonSchema): Array<Record<string, unknown>> {
+  return Object.entries(request.properties ?? {})
+    .filter(([, schema]) => scalar(schema) || (schema.type === 'array' && scalar(schema.items)))
+    .map(([name, schema]) => ({ name, in: 'query', required: false, schema }));
+}
+
 /** The document for every service the registry lists now (endpoints merged across versions). */
 export async function openapiDocument(
   registry: Registry,
@@ -98,6 +111,7 @@ export async function openapiDocument(
             ...get,
             operationId: `${op.operationId as string}.get`,
             description: `${op.description as string} Request fields as query parameters.`,
+            parameters: queryParameters(requestSchema(endpoint)),
           },
         };
       }

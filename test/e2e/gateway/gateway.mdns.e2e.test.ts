@@ -323,6 +323,18 @@ describe('API gateway (MicroGatewayModule) over mDNS', () => {
     const body = hello.requestBody.content['application/json'];
     expect(body.schema.properties).toMatchObject({ name: { type: 'string' }, age: { type: 'integer' } });
     expect(body.example).toEqual({ name: 'John' });
+    expect(doc.paths['/api/gw-greeter/Greeter.Hello']!.get!.parameters).toEqual([
+      expect.objectContaining({
+        name: 'name',
+        in: 'query',
+        schema: expect.objectContaining({ type: 'string' }),
+      }),
+      expect.objectContaining({
+        name: 'age',
+        in: 'query',
+        schema: expect.objectContaining({ type: 'integer' }),
+      }),
+    ]);
     expect(hello.responses['200'].content['application/json'].schema.properties).toMatchObject({
       msg: { type: 'string' },
     });

@@ -19,6 +19,8 @@ export interface Peer {
   env?: Record<string, string>;
   /** Run only when named in --peers (`npm run bench:tracing` names them), not by default. */
   optIn?: boolean;
+  /** Needs a nats-server: the harness starts one (test/support/nats.ts) and passes MICRO_TRANSPORT_ADDRESS. */
+  nats?: boolean;
 }
 
 /** Environment of the Go peers: go-micro's memory registry, the server on BENCH_PORT. */
@@ -54,6 +56,16 @@ export const PEERS: Peer[] = [
     server: 'nest-micro.server',
     client: 'nest-micro.client',
     env: { BENCH_TRANSPORT: 'http', BENCH_CODEC: 'json' },
+  },
+  {
+    // every call crosses the nats-server the harness starts on loopback (client → server → node and
+    // back): a fleet with no direct connections, at the price of that hop
+    id: 'nest-micro-nats',
+    label: 'nest-micro, NATS transport (via nats-server), JSON',
+    server: 'nest-micro.server',
+    client: 'nest-micro.client',
+    env: { BENCH_TRANSPORT: 'nats', BENCH_CODEC: 'json' },
+    nats: true,
   },
   {
     id: 'nest-tcp',

@@ -78,6 +78,11 @@ if (peers.some((p) => p.server.startsWith('go:') || p.client.startsWith('go:')))
   console.log('done');
 }
 
+/** The nats-server of the NATS peers, started once when one is in the run (stopped before exit). */
+const nats = peers.some((p) => p.nats)
+  ? await (await import('../test/support/nats.js')).startNats({ jetstream: false })
+  : undefined;
+
 function target(script: string, port: string): Target {
   if (script === 'go:serve') return { command: goPeer!, args: ['serve', '--name', 'go.greeter'] };
   if (script === 'go:bench') return { command: goPeer!, args: ['bench', '--address', `127.0.0.1:${port}`] };
@@ -93,6 +98,7 @@ async function runPeer(peer: Peer, round: number): Promise<void> {
     BENCH_SERVICE: `bench-${runTag}-${round}-${PEERS.indexOf(peer)}`,
     ...GO_ENV,
     ...peer.env,
+    ...(peer.nats && nats ? { MICRO_TRANSPORT_ADDRESS: nats.address } : {}),
   };
   const nodeArgs =
     o.cpuProf === peer.id ? ['--cpu-prof', `--cpu-prof-dir=${profileDir}/${peer.id}-r${round}`] : [];
@@ -224,4 +230,5 @@ writeFileSync(
   ),
 );
 console.log(`\nwritten: ${file}`);
+await nats?.dispose();
 process.exit(failures.length ? 1 : 0);

@@ -24,7 +24,7 @@ const registry = createRegistry('mdns', '127.0.0.1');
       name: 'bench-client',
       registry,
       broker: createBroker('memory', undefined, registry),
-      transport: createTransport(process.env.BENCH_TRANSPORT ?? 'tcp'),
+      transport: createTransport(process.env.BENCH_TRANSPORT ?? 'tcp', process.env.MICRO_TRANSPORT_ADDRESS),
       env: false,
     }),
     MicroModule.registerClients([{ name: 'GREETER', service }]),

@@ -1,7 +1,7 @@
 /**
  * Peer: a nest-micro service as users write it — a Nest microservice with MicroModule and a
  * @Handler (its protobuf types declared, so JSON and protobuf callers are both served), announced
- * over mDNS on 127.0.0.1 as BENCH_SERVICE, on the BENCH_TRANSPORT transport (tcp | http);
+ * over mDNS on 127.0.0.1 as BENCH_SERVICE, on the BENCH_TRANSPORT transport (tcp | http | nats);
  * BENCH_TRACING sets up OpenTelemetry (./tracing.ts).
  */
 import 'reflect-metadata';
@@ -32,7 +32,7 @@ const registry = createRegistry('mdns', '127.0.0.1');
       address: `127.0.0.1:${process.env.BENCH_PORT ?? 0}`,
       registry,
       broker: createBroker('memory', undefined, registry),
-      transport: createTransport(process.env.BENCH_TRANSPORT ?? 'tcp'),
+      transport: createTransport(process.env.BENCH_TRANSPORT ?? 'tcp', process.env.MICRO_TRANSPORT_ADDRESS),
       propagationDelay: 0,
       env: false,
     }),

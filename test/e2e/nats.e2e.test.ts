@@ -85,11 +85,11 @@ describe.skipIf(natsRequirement.skip)('a Nest service and caller on NATS only (o
   });
 
   it('survives a nats-server SIGKILL and restart under load: every call settles, then calls succeed again', async () => {
-    let stop = false;
+    const load = { stop: false };
     let ok = 0;
     const failures: unknown[] = [];
     const worker = async (): Promise<void> => {
-      while (!stop) {
+      while (!load.stop) {
         try {
           await client.call('greeter', 'Greeter.Hello', { name: 'load' });
           ok++;
@@ -105,7 +105,7 @@ describe.skipIf(natsRequirement.skip)('a Nest service and caller on NATS only (o
     await nats.restart();
     const before = ok;
     await waitFor(() => ok >= before + 100, 60_000, 'calls succeeding again after the restart');
-    stop = true;
+    load.stop = true;
     await Promise.all(workers); // every call settled: none hangs past its deadline
     expect(failures.every((f) => f instanceof MicroError)).toBe(true);
     expect(await client.call('greeter', 'Greeter.Hello', { name: 'after' })).toEqual({ msg: 'Hello after' });

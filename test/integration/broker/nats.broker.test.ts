@@ -31,7 +31,7 @@ describe.skipIf(natsRequirement.skip)('NatsBroker', () => {
   const brokers: NatsBroker[] = [];
   const reader = new TestReader();
   const provider = new MeterProvider({ readers: [reader] });
-  let detach: () => void = () => undefined;
+  let detach: (() => void) | undefined;
 
   beforeAll(async () => {
     detach = attachMeterProvider(provider);
@@ -41,7 +41,7 @@ describe.skipIf(natsRequirement.skip)('NatsBroker', () => {
   }, 60_000);
 
   afterAll(async () => {
-    detach();
+    detach?.();
     await Promise.all(brokers.map((b) => b.disconnect()));
     await admin?.close();
     await server?.dispose();

@@ -25,7 +25,7 @@ describe.skipIf(redisRequirement.skip)('RedisBroker', () => {
 
   const reader = new TestReader();
   const provider = new MeterProvider({ readers: [reader] });
-  let detach: () => void = () => undefined;
+  let detach: (() => void) | undefined;
 
   beforeAll(async () => {
     detach = attachMeterProvider(provider);
@@ -33,7 +33,7 @@ describe.skipIf(redisRequirement.skip)('RedisBroker', () => {
   }, 30_000);
 
   afterAll(async () => {
-    detach();
+    detach?.();
     await Promise.all(brokers.map((b) => b.disconnect()));
     await redis?.dispose();
   });

@@ -47,8 +47,9 @@ export function otelApi(): Api | null {
  * global provider still delegates to the no-op one). Follows a provider registered or replaced later.
  */
 export function activeTracer(): OtelApi.Tracer | undefined {
-  // nothing registered any global (no SDK): one property read, not the API's version-checked lookup
-  if (!otelRegistered()) return undefined;
+  // no tracer provider registered (no SDK; perhaps only a diag logger or a meter provider): two
+  // property reads, not the API's version-checked lookup and its no-op delegate per call
+  if (REGISTRY[GLOBAL_KEY]?.trace === undefined) return undefined;
   const a = api === undefined ? otelApi() : api;
   if (a === null) return undefined;
   const provider = a.trace.getTracerProvider() as OtelApi.TracerProvider & {

@@ -7,6 +7,9 @@
 import type { NatsConnection } from '@nats-io/transport-node';
 import { MicroError } from '../../errors/micro-error.js';
 import { ERROR_ID } from '../../errors/ids.js';
+import { errorText } from '../../errors/error-text.js';
+
+export { errorText };
 
 export const BROKER_ERROR_ID = ERROR_ID.broker;
 
@@ -92,10 +95,6 @@ export class Link {
 export function unavailable(what: string, error: unknown, retryable: boolean): MicroError {
   if (error instanceof MicroError) return error;
   return MicroError.unavailable(BROKER_ERROR_ID, `nats broker: ${what}: ${errorText(error)}`, retryable);
-}
-
-export function errorText(error: unknown): string {
-  return error instanceof Error ? error.message : String(error);
 }
 
 /** Nothing answered a JetStream request: the server has no JetStream, or it is not up yet. */

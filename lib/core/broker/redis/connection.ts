@@ -11,6 +11,9 @@ import { ioredis } from '../../drivers.js';
 import { MicroError } from '../../errors/micro-error.js';
 import type { ResolvedRedisOptions } from './options.js';
 import { ERROR_ID } from '../../errors/ids.js';
+import { errorText } from '../../errors/error-text.js';
+
+export { errorText };
 
 export const BROKER_ERROR_ID = ERROR_ID.broker;
 
@@ -100,10 +103,6 @@ export function unavailable(what: string, error: unknown, retryable: boolean): M
   if (error instanceof MicroError) return error;
   const detail = error instanceof Error ? error.message : String(error);
   return MicroError.unavailable(BROKER_ERROR_ID, `redis broker: ${what}: ${detail}`, retryable);
-}
-
-export function errorText(error: unknown): string {
-  return error instanceof Error ? error.message : String(error);
 }
 
 /** QUIT when connected (replies flushed), else drop the connection without waiting. */

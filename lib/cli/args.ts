@@ -3,13 +3,14 @@
  * so a bad value is reported by commander as one usage line (exit code 2), never a stack trace.
  */
 import { InvalidArgumentError } from 'commander';
+import { errorText } from '../core/errors/error-text.js';
 
 /** A JSON document given on the command line. */
 export function parseJsonArgument(text: string): unknown {
   try {
     return JSON.parse(text) as unknown;
   } catch (error) {
-    const why = error instanceof Error ? error.message : String(error);
+    const why = errorText(error);
     throw new InvalidArgumentError(`not valid JSON (${why}); quote it for the shell, e.g. '{"name":"John"}'`);
   }
 }

@@ -7,6 +7,7 @@ import { styleText } from 'node:util';
 import { Logger, type LoggerService } from '@nestjs/common';
 import { MicroError } from '../core/errors/micro-error.js';
 import { setLoggerFactory } from '../core/logger.js';
+import { errorText } from '../core/errors/error-text.js';
 
 export type Style = 'bold' | 'dim' | 'red' | 'green' | 'yellow' | 'cyan' | 'magenta';
 
@@ -51,7 +52,7 @@ export function formatError(error: unknown): string {
     const id = e.id ? ` [${e.id}]` : '';
     return `${err('red', `error ${e.code} ${e.status}`)}${id}: ${oneLine(e.detail)}`;
   }
-  const message = error instanceof Error ? error.message : String(error);
+  const message = errorText(error);
   return `${err('red', 'error')}: ${oneLine(message.replace(/^nest-micro:\s*/, ''))}`;
 }
 
@@ -67,7 +68,7 @@ export function note(text: string): void {
 /** Routes the library's Nest Logger to stderr, one line per entry. */
 function logLine(level: string, message: unknown, context: unknown[]): void {
   const ctx = typeof context.at(-1) === 'string' ? ` [${String(context.at(-1))}]` : '';
-  const text = message instanceof Error ? message.message : String(message);
+  const text = errorText(message);
   process.stderr.write(`nest-micro: ${level}${ctx} ${oneLine(text)}\n`);
 }
 

@@ -13,6 +13,7 @@ import { parseDuration } from './args.js';
 import type { CliContext, Run } from './context.js';
 import { lookupService } from './describe.js';
 import { out, printJson, printLine } from './output.js';
+import { errorText } from '../core/errors/error-text.js';
 
 export type NodeStats = { id: string; address: string; version: string } & (
   DebugStatsResponse | { error: string }
@@ -50,7 +51,7 @@ function askNode(ctx: CliContext, service: string, node: Node, timeout: number):
 function plainError(error: unknown): string {
   const e = MicroError.fromObject(error);
   if (e) return `error ${e.code} ${e.status}: ${e.detail}`;
-  return error instanceof Error ? error.message : String(error);
+  return errorText(error);
 }
 
 const mib = (bytes: number): string => `${(bytes / 1024 / 1024).toFixed(1)} MiB`;

@@ -11,6 +11,7 @@ import { callOptions, withCallFlags, type CallFlags } from './call.js';
 import type { CliContext, Run } from './context.js';
 import { CLI_ERROR_ID } from './describe.js';
 import { printJsonLine } from './output.js';
+import { errorText } from '../core/errors/error-text.js';
 
 /** The JSON documents of `input`, one per non-empty line; a bad line throws a 400. */
 export async function* jsonLines(input: NodeJS.ReadableStream): AsyncGenerator<unknown> {
@@ -24,7 +25,7 @@ export async function* jsonLines(input: NodeJS.ReadableStream): AsyncGenerator<u
       try {
         value = JSON.parse(line);
       } catch (error) {
-        const why = error instanceof Error ? error.message : String(error);
+        const why = errorText(error);
         throw MicroError.badRequest(CLI_ERROR_ID, `stdin line ${n} is not JSON (${why}); stream cancelled`);
       }
       yield value;

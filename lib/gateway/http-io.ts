@@ -7,6 +7,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { MicroError } from '../core/errors/micro-error.js';
 import { toMicroError } from '../core/errors/from-unknown.js';
+import { errorText } from '../core/errors/error-text.js';
 
 export const GATEWAY_ERROR_ID = 'go.micro.api';
 
@@ -80,7 +81,7 @@ export function jsonBody(body: Body): unknown {
   try {
     return JSON.parse(text) as unknown;
   } catch (error) {
-    const why = error instanceof Error ? error.message : String(error);
+    const why = errorText(error);
     throw MicroError.badRequest(GATEWAY_ERROR_ID, `the request body is not JSON: ${why}`);
   }
 }

@@ -35,7 +35,8 @@ import type {
 } from './broker.js';
 import { decodeEnvelope, encodeEnvelope } from './http/envelope.js';
 import { JetStreamQueue, toBuffer } from './nats/jetstream-queue.js';
-import { BROKER_ERROR_ID, errorText, isJetStreamMissing, Link, unavailable } from './nats/link.js';
+import { BROKER_ERROR_ID, isJetStreamMissing, Link, unavailable } from './nats/link.js';
+import { errorText } from '../errors/error-text.js';
 import { resolveNatsOptions, type NatsBrokerOptions, type ResolvedNatsOptions } from './nats/options.js';
 import { Streams } from './nats/streams.js';
 

@@ -26,12 +26,12 @@ import {
   closeConnection,
   coalesceWrites,
   createConnection,
-  errorText,
   failOnClose,
   unavailable,
   whenReady,
 } from './redis/connection.js';
 import { decodeFrame, encodeHeader } from './redis/message.js';
+import { errorText } from '../errors/error-text.js';
 import {
   resolveRedisOptions,
   topicKey,

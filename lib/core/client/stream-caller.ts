@@ -38,6 +38,7 @@ import { endSpan, injectContext, startStreamSpan, type Traced } from '../telemet
 import { activeMetrics } from '../metrics/recorder.js';
 import type { Span } from '../telemetry/otel-api.js';
 import { ERROR_ID } from '../errors/ids.js';
+import { errorText } from '../errors/error-text.js';
 
 const CLIENT_ID = ERROR_ID.client;
 const EMPTY: Buffer = Buffer.alloc(0);
@@ -281,9 +282,7 @@ class StreamCall<T> implements StreamHandle {
     if (this.done) return;
     this.done = true;
     const failure =
-      error instanceof MicroError
-        ? error
-        : MicroError.internalServerError(CLIENT_ID, error instanceof Error ? error.message : String(error));
+      error instanceof MicroError ? error : MicroError.internalServerError(CLIENT_ID, errorText(error));
     this.cleanup(failure);
     if (reset || failure.code === 408) this.socket?.close(failure);
     else this.socket?.end();

@@ -29,8 +29,3 @@ export function noSchemaError(codec: string, what: string): MicroError {
     `${codec}: the handler declares no protobuf ${what} type; declare one or use application/json`,
   );
 }
-
-/** The message of anything thrown. */
-export function reason(error: unknown): string {
-  return error instanceof Error ? error.message : String(error);
-}

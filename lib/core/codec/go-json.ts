@@ -8,7 +8,8 @@
  *   "\u005f_proto__") and reports bad input as a BadRequest (400) MicroError.
  */
 import { MicroError } from '../errors/micro-error.js';
-import { CODEC_ERROR_ID, reason } from './codec-errors.js';
+import { CODEC_ERROR_ID } from './codec-errors.js';
+import { errorText } from '../errors/error-text.js';
 
 const GO_ESCAPES: Record<string, string> = {
   '<': '\\u003c',
@@ -35,7 +36,7 @@ export function parseJson(text: string, id = CODEC_ERROR_ID): unknown {
       ? JSON.parse(text, dropProtoKeys)
       : JSON.parse(text);
   } catch (error) {
-    throw MicroError.badRequest(id, `invalid JSON body: ${reason(error)}`);
+    throw MicroError.badRequest(id, `invalid JSON body: ${errorText(error)}`);
   }
 }
 

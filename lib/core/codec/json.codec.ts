@@ -7,7 +7,8 @@
  * struct: go-micro clients always decode the body and read an empty one as an EOF error.
  */
 import type { Codec, Decoded, RpcHeader } from './codec.js';
-import { encodeError, reason, type EncodeSide } from './codec-errors.js';
+import { encodeError, type EncodeSide } from './codec-errors.js';
+import { errorText } from '../errors/error-text.js';
 import { goJson, parseJson } from './go-json.js';
 
 export { parseJson } from './go-json.js';
@@ -64,7 +65,7 @@ export class JsonCodec implements Codec {
     try {
       text = goJson(value);
     } catch (error) {
-      throw encodeError(this.name, side, reason(error));
+      throw encodeError(this.name, side, errorText(error));
     }
     if (text === undefined) return EMPTY;
     return Buffer.from(newline ? text + '\n' : text);

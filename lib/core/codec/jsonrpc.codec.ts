@@ -5,7 +5,8 @@
  * message is plain JSON.
  */
 import type { Codec, Decoded, RpcHeader } from './codec.js';
-import { decodeError, encodeError, reason, type EncodeSide } from './codec-errors.js';
+import { decodeError, encodeError, type EncodeSide } from './codec-errors.js';
+import { errorText } from '../errors/error-text.js';
 import { goJson, parseJson } from './go-json.js';
 
 const NAME = 'json-rpc';
@@ -73,7 +74,7 @@ function encode(value: unknown, side: EncodeSide, newline: boolean): Buffer {
   try {
     text = goJson(value);
   } catch (error) {
-    throw encodeError(NAME, side, reason(error));
+    throw encodeError(NAME, side, errorText(error));
   }
   if (text === undefined) return Buffer.alloc(0);
   return Buffer.from(newline ? text + '\n' : text);

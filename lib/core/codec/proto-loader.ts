@@ -7,7 +7,8 @@
 import type protobuf from 'protobufjs';
 import { protobufjs } from '../drivers.js';
 import { MicroError } from '../errors/micro-error.js';
-import { CODEC_ERROR_ID, reason } from './codec-errors.js';
+import { CODEC_ERROR_ID } from './codec-errors.js';
+import { errorText } from '../errors/error-text.js';
 
 export interface LoadProtoOptions {
   /** Keep field names as written in the .proto (default false: lowerCamelCase). */
@@ -40,7 +41,7 @@ export function parseProto(source: string, options: LoadProtoOptions = {}): prot
   try {
     return protobufjs().parse(source, { keepCase: options.keepCase ?? false }).root;
   } catch (error) {
-    throw MicroError.internalServerError(CODEC_ERROR_ID, `cannot parse .proto source: ${reason(error)}`);
+    throw MicroError.internalServerError(CODEC_ERROR_ID, `cannot parse .proto source: ${errorText(error)}`);
   }
 }
 
@@ -51,12 +52,12 @@ export function protoType(root: protobuf.Root, name: string): protobuf.Type {
   } catch (error) {
     throw MicroError.internalServerError(
       CODEC_ERROR_ID,
-      `no protobuf message type "${name}": ${reason(error)}`,
+      `no protobuf message type "${name}": ${errorText(error)}`,
     );
   }
 }
 
 function loadError(path: string | string[], error: unknown): MicroError {
   const files = Array.isArray(path) ? path.join(', ') : path;
-  return MicroError.internalServerError(CODEC_ERROR_ID, `cannot load ${files}: ${reason(error)}`);
+  return MicroError.internalServerError(CODEC_ERROR_ID, `cannot load ${files}: ${errorText(error)}`);
 }

@@ -9,7 +9,8 @@
  * message instances, or already-encoded bytes (Buffer/Uint8Array, go-micro's raw Frame).
  */
 import type protobuf from 'protobufjs';
-import { decodeError, encodeError, noSchemaError, reason, type EncodeSide } from './codec-errors.js';
+import { decodeError, encodeError, noSchemaError, type EncodeSide } from './codec-errors.js';
+import { errorText } from '../errors/error-text.js';
 
 /** What the codecs need from a protobuf message type. */
 export interface ProtoSchema {
@@ -55,7 +56,7 @@ export function encodeProto(codec: string, side: EncodeSide, value: unknown, sch
       typeof type.fromObject === 'function' ? type.fromObject(value as Record<string, unknown>) : value;
     return toBuffer(type.encode(message).finish());
   } catch (error) {
-    throw encodeError(codec, side, reason(error));
+    throw encodeError(codec, side, errorText(error));
   }
 }
 
@@ -66,7 +67,7 @@ export function decodeProto(codec: string, data: Buffer, schema: ProtoSchema): u
     return typeof schema.toObject === 'function' ? schema.toObject(message, TO_OBJECT_OPTIONS) : message;
   } catch (error) {
     // Includes a stack overflow on hostile nesting of a recursive message type.
-    throw decodeError(codec, `invalid protobuf body: ${reason(error)}`);
+    throw decodeError(codec, `invalid protobuf body: ${errorText(error)}`);
   }
 }
 

@@ -8,7 +8,8 @@
  */
 import type protobuf from 'protobufjs';
 import { protobufjs } from '../drivers.js';
-import { decodeError, reason } from './codec-errors.js';
+import { decodeError } from './codec-errors.js';
+import { errorText } from '../errors/error-text.js';
 
 /** envelope.proto as protobufjs JSON. */
 const ENVELOPE_PROTO = {
@@ -74,7 +75,7 @@ export function decodeEnvelope(codec: string, kind: 'request' | 'response', data
   try {
     message = type.decode(data) as typeof message;
   } catch (error) {
-    throw decodeError(codec, `invalid ${kind} header: ${reason(error)}`);
+    throw decodeError(codec, `invalid ${kind} header: ${errorText(error)}`);
   }
   return {
     serviceMethod: message.service_method ?? '',

@@ -16,6 +16,7 @@ import {
   type Watcher,
 } from './registry.js';
 import { activeMetrics } from '../metrics/recorder.js';
+import { errorText } from '../errors/error-text.js';
 
 export interface CacheLogger {
   warn(message: string): void;
@@ -114,10 +115,9 @@ export class CacheRegistry implements Registry {
         const stale = this.entries.get(name);
         if (!stale) throw error;
         activeMetrics()?.staleServed(this.registry.name, name);
+        const why = errorText(error);
         this.logger.warn(
-          `registry ${this.registry.name} failed looking up ${name}, serving cached nodes: ${
-            error instanceof Error ? error.message : String(error)
-          }`,
+          `registry ${this.registry.name} failed looking up ${name}, serving cached nodes: ${why}`,
         );
         return stale.services;
       })

@@ -2,6 +2,7 @@
 import { MicroError } from '../errors/micro-error.js';
 import type { Node, Service } from '../registry/registry.js';
 import { ERROR_ID } from '../errors/ids.js';
+import { errorText } from '../errors/error-text.js';
 
 /** Error id used for selection failures (go-micro reports them from the client). */
 export const SELECTOR_ERROR_ID = ERROR_ID.client;
@@ -36,7 +37,7 @@ export function noneAvailable(service: string): MicroError {
 /** A strategy or filter that threw or returned garbage: a 500 the caller can report. */
 export function pluginError(what: string, error: unknown): MicroError {
   if (error instanceof MicroError) return error;
-  const detail = error instanceof Error ? error.message : String(error);
+  const detail = errorText(error);
   return MicroError.internalServerError(SELECTOR_ERROR_ID, `${what}: ${detail}`);
 }
 

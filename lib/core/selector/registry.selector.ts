@@ -30,6 +30,7 @@ import {
   type StrategyFunction,
 } from './selector.js';
 import { ERROR_ID } from '../errors/ids.js';
+import { errorText } from '../errors/error-text.js';
 
 export const HEALTH_DEFAULTS: HealthConfig = {
   failureThreshold: 3,
@@ -124,7 +125,7 @@ export class RegistrySelector implements Selector {
       services = await this.options.registry.getService(service);
     } catch (error) {
       if (error instanceof MicroError) throw error;
-      const detail = error instanceof Error ? error.message : String(error);
+      const detail = errorText(error);
       throw MicroError.unavailable(
         SELECTOR_ERROR_ID,
         `registry ${this.options.registry.name}: looking up ${service} failed: ${detail}`,

@@ -7,6 +7,7 @@ import { Inject, Injectable } from '@nestjs/common';
 import { MICRO_OPTIONS } from '../micro.constants.js';
 import type { ResolvedOptions } from '../options.js';
 import { MicroServer } from '../server/micro.server.js';
+import { errorText } from '../../core/errors/error-text.js';
 
 export interface MicroHealthReport {
   /** True when every part is up. */
@@ -32,7 +33,7 @@ export class MicroHealth {
       await withTimeout(registry.listServices(), timeoutMs);
     } catch (e) {
       registryUp = false;
-      error = e instanceof Error ? e.message : String(e);
+      error = errorText(e);
     }
     const brokerUp = broker.connected ? broker.connected() : null;
     const ready = this.server.service ? this.server.ready : null;

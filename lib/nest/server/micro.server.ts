@@ -32,6 +32,7 @@ import type { DispatcherHost } from './incoming.js';
 import { dispatchCall } from './rpc-dispatcher.js';
 import { dispatchStream } from './stream-dispatcher.js';
 import { logUnhandledRxErrors } from './unhandled-rx-errors.js';
+import { errorText } from '../../core/errors/error-text.js';
 
 export class MicroServer extends Server implements CustomTransportStrategy {
   override readonly transportId = MICRO_TRANSPORT;
@@ -261,10 +262,7 @@ async function runHooks(stage: string, hooks: Array<() => unknown>): Promise<voi
     try {
       await hook();
     } catch (error) {
-      throw new Error(
-        `nest-micro: ${stage} hook failed: ${error instanceof Error ? error.message : String(error)}`,
-        { cause: error },
-      );
+      throw new Error(`nest-micro: ${stage} hook failed: ${errorText(error)}`, { cause: error });
     }
   }
 }

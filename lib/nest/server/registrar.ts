@@ -6,6 +6,7 @@
  */
 import { Logger } from '@nestjs/common';
 import type { Registry, Service } from '../../core/registry/registry.js';
+import { errorText } from '../../core/errors/error-text.js';
 
 export interface RegistrarOptions {
   registry: Registry;
@@ -40,7 +41,7 @@ export class Registrar {
     }
     const { name } = this.options.service;
     throw new Error(
-      `nest-micro: could not register ${name} with the ${this.options.registry.name} registry after ${attempts} attempts: ${describe(lastError)}`,
+      `nest-micro: could not register ${name} with the ${this.options.registry.name} registry after ${attempts} attempts: ${errorText(lastError)}`,
     );
   }
 
@@ -52,7 +53,7 @@ export class Registrar {
     try {
       await this.options.registry.deregister(this.options.service);
     } catch (error) {
-      this.logger.warn(`deregister of ${this.options.service.name} failed: ${describe(error)}`);
+      this.logger.warn(`deregister of ${this.options.service.name} failed: ${errorText(error)}`);
     }
   }
 
@@ -63,14 +64,10 @@ export class Registrar {
         .register(this.options.service, { ttl: this.options.ttl })
         .catch((error: unknown) => {
           this.logger.warn(
-            `re-register of ${this.options.service.name} failed (retrying next interval): ${describe(error)}`,
+            `re-register of ${this.options.service.name} failed (retrying next interval): ${errorText(error)}`,
           );
         });
     }, this.options.interval);
     this.timer.unref();
   }
-}
-
-function describe(error: unknown): string {
-  return error instanceof Error ? error.message : String(error);
 }

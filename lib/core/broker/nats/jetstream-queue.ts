@@ -14,7 +14,7 @@ import { natsJetStream, natsTransportNode } from '../../drivers.js';
 import { loggerFor, type MicroLogger } from '../../logger.js';
 import type { BrokerEvent, BrokerHandler, BrokerMessage } from '../broker.js';
 import { decodeEnvelope } from '../http/envelope.js';
-import { errorText } from './link.js';
+import { errorText } from '../../errors/error-text.js';
 import { deadLetterSubject, durableName, type ResolvedNatsOptions } from './options.js';
 import { activeMetrics } from '../../metrics/recorder.js';
 import type { Streams } from './streams.js';

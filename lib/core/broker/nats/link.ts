@@ -9,8 +9,6 @@ import { MicroError } from '../../errors/micro-error.js';
 import { ERROR_ID } from '../../errors/ids.js';
 import { errorText } from '../../errors/error-text.js';
 
-export { errorText };
-
 export const BROKER_ERROR_ID = ERROR_ID.broker;
 
 export class Link {

@@ -6,7 +6,7 @@
  * messages may be redelivered (at least once). `drain()` waits for what is in flight.
  */
 import type { Redis } from 'ioredis';
-import { errorText } from './connection.js';
+import { errorText } from '../../errors/error-text.js';
 
 export class AckBatch {
   private pending: string[] = [];

@@ -13,8 +13,6 @@ import type { ResolvedRedisOptions } from './options.js';
 import { ERROR_ID } from '../../errors/ids.js';
 import { errorText } from '../../errors/error-text.js';
 
-export { errorText };
-
 export const BROKER_ERROR_ID = ERROR_ID.broker;
 
 export type ConnectionRole = 'command' | 'reader' | 'subscriber';
@@ -101,7 +99,7 @@ export function failOnClose<T>(connection: Redis, command: Promise<T>): Promise<
 /** A Redis failure as a 503; `retryable` only when the command certainly was not executed. */
 export function unavailable(what: string, error: unknown, retryable: boolean): MicroError {
   if (error instanceof MicroError) return error;
-  const detail = error instanceof Error ? error.message : String(error);
+  const detail = errorText(error);
   return MicroError.unavailable(BROKER_ERROR_ID, `redis broker: ${what}: ${detail}`, retryable);
 }
 

@@ -19,7 +19,7 @@ import { loggerFor, type MicroLogger } from '../../logger.js';
 import type { Redis } from 'ioredis';
 import type { BrokerEvent, BrokerHandler } from '../broker.js';
 import { AckBatch } from './ack-batch.js';
-import { errorText } from './connection.js';
+import { errorText } from '../../errors/error-text.js';
 import { decodeFields } from './message.js';
 import { activeMetrics } from '../../metrics/recorder.js';
 import { deadLetterKey, topicKey, type ResolvedRedisOptions } from './options.js';

@@ -30,12 +30,13 @@ import {
 } from './etcd.options.js';
 import { decodeValue, encodeNode, groupServices, nodePath, servicePath } from './etcd.services.js';
 import { EtcdWatcher } from './etcd.watcher.js';
+import { errorText } from '../../errors/error-text.js';
 
 /** Wraps an etcd3 failure into a MicroError the caller can act on. */
 export function etcdError(action: string, error: unknown): MicroError {
   if (error instanceof MicroError) return error;
   const e = etcd3();
-  const message = error instanceof Error ? error.message : String(error);
+  const message = errorText(error);
   const detail = `etcd registry: ${action} failed: ${message}`;
   const unauthenticated =
     error instanceof e.EtcdAuthenticationFailedError ||

@@ -38,6 +38,7 @@ import {
 } from './mdns.records.js';
 import { group, ObservedTable } from './mdns.table.js';
 import { firstPrivateIPv4, joinHostPort } from '../../net/address.js';
+import { errorText } from '../../errors/error-text.js';
 
 type Mdns = ReturnType<typeof makeMdns>;
 type Collector = (observed: ObservedNode[], packet: Packet) => void;
@@ -189,12 +190,8 @@ export class MdnsRegistry implements Registry {
       return Promise.reject(MicroError.unavailable(MDNS_ERROR_ID, 'mdns registry is closed', false));
     this.started ??= this.open().catch((error: unknown) => {
       this.started = undefined;
-      throw MicroError.unavailable(
-        MDNS_ERROR_ID,
-        `mdns registry: cannot open UDP ${this.options.port} on ${this.options.interface ?? 'all interfaces'}: ${
-          error instanceof Error ? error.message : String(error)
-        }`,
-      );
+      const where = `UDP ${this.options.port} on ${this.options.interface ?? 'all interfaces'}`;
+      throw MicroError.unavailable(MDNS_ERROR_ID, `mdns registry: cannot open ${where}: ${errorText(error)}`);
     });
     return this.started;
   }
@@ -354,7 +351,7 @@ export class MdnsRegistry implements Registry {
   }
 
   private warn(error: unknown): void {
-    const message = error instanceof Error ? error.message : String(error);
+    const message = errorText(error);
     if (this.warned.has(message)) return; // once per distinct problem, not per packet
     this.warned.add(message);
     this.logger.warn(`mdns: ${message}`);

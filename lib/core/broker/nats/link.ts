@@ -5,9 +5,8 @@
  * onto MicroErrors.
  */
 import type { NatsConnection } from '@nats-io/transport-node';
-import { MicroError } from '../../errors/micro-error.js';
 import { ERROR_ID } from '../../errors/ids.js';
-import { errorText } from '../../errors/error-text.js';
+import { unavailableFor } from '../unavailable.js';
 
 export const BROKER_ERROR_ID = ERROR_ID.broker;
 
@@ -90,10 +89,7 @@ export class Link {
 }
 
 /** A NATS failure as a 503; `retryable` only when the message certainly was not taken. */
-export function unavailable(what: string, error: unknown, retryable: boolean): MicroError {
-  if (error instanceof MicroError) return error;
-  return MicroError.unavailable(BROKER_ERROR_ID, `nats broker: ${what}: ${errorText(error)}`, retryable);
-}
+export const unavailable = unavailableFor('nats');
 
 /** Nothing answered a JetStream request: the server has no JetStream, or it is not up yet. */
 export function isJetStreamMissing(error: unknown): boolean {

@@ -8,10 +8,9 @@
  */
 import type { Redis, RedisOptions } from 'ioredis';
 import { ioredis } from '../../drivers.js';
-import { MicroError } from '../../errors/micro-error.js';
 import type { ResolvedRedisOptions } from './options.js';
 import { ERROR_ID } from '../../errors/ids.js';
-import { errorText } from '../../errors/error-text.js';
+import { unavailableFor } from '../unavailable.js';
 
 export const BROKER_ERROR_ID = ERROR_ID.broker;
 
@@ -97,11 +96,7 @@ export function failOnClose<T>(connection: Redis, command: Promise<T>): Promise<
 }
 
 /** A Redis failure as a 503; `retryable` only when the command certainly was not executed. */
-export function unavailable(what: string, error: unknown, retryable: boolean): MicroError {
-  if (error instanceof MicroError) return error;
-  const detail = errorText(error);
-  return MicroError.unavailable(BROKER_ERROR_ID, `redis broker: ${what}: ${detail}`, retryable);
-}
+export const unavailable = unavailableFor('redis');
 
 /** QUIT when connected (replies flushed), else drop the connection without waiting. */
 export async function closeConnection(connection: Redis): Promise<void> {

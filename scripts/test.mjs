@@ -1,5 +1,6 @@
-// `npm test`: makes sure the backend servers the suites need are installed (running the install
-// script on Debian as root when one is missing; elsewhere printing the command), then runs vitest.
+// `npm test`: makes sure the backend servers the suites need (and chromium for the browser tests)
+// are installed (running the install script on Debian as root when one is missing; elsewhere
+// printing the command), then runs vitest.
 // Extra arguments go to vitest: `npm test -- test/e2e`. `--suite=<unit|integration|e2e|interop>`
 // first runs that suite's files alone (scripts/test-suites.mjs); the unit suite needs no backend.
 import { spawnSync } from 'node:child_process';
@@ -38,6 +39,24 @@ if (missing.length > 0) {
   } else {
     console.error(
       `Missing test backends: ${missing.join(', ')}. Install them with: sudo bash scripts/install-backends.sh`,
+    );
+    if (process.env.CI === 'true') process.exit(1);
+  }
+}
+
+// The dashboard's browser tests (test/e2e/web) drive Debian's chromium; under CI a missing one fails.
+if ((suite === undefined || suite === 'e2e') && !existsSync('/usr/bin/chromium')) {
+  const canInstall = existsSync('/etc/debian_version') && process.getuid?.() === 0;
+  if (canInstall) {
+    console.log('Installing chromium for the browser tests');
+    const result = spawnSync('bash', ['scripts/install-chromium.sh'], { stdio: 'inherit' });
+    if (result.status !== 0) {
+      console.error('Installing chromium failed.');
+      if (process.env.CI === 'true') process.exit(result.status ?? 1);
+    }
+  } else {
+    console.error(
+      'Missing /usr/bin/chromium for the browser tests. Install it with: sudo bash scripts/install-chromium.sh',
     );
     if (process.env.CI === 'true') process.exit(1);
   }

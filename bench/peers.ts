@@ -80,6 +80,16 @@ export const PEERS: Peer[] = [
     client: 'moleculer.client',
   },
   {
+    // the same two nodes on Moleculer's NATS transporter (the deprecated `nats` v2 package, dev only),
+    // every request and response through the harness's nats-server: beside nest-micro-nats
+    id: 'moleculer-nats',
+    label: 'Moleculer 0.15 NATS transporter (via nats-server)',
+    server: 'moleculer.server',
+    client: 'moleculer.client',
+    env: { BENCH_MOLECULER_TRANSPORTER: 'nats' },
+    nats: true,
+  },
+  {
     id: 'raw-net',
     label: 'raw `net`, newline-delimited JSON, pipelined',
     server: 'raw-net.server',

@@ -3,8 +3,9 @@
  * Redis broker (broadcast over Pub/Sub and a queue group over streams), its NATS broker (broadcast
  * over core NATS and a queue group over JetStream), nest-micro's HTTP broker (the default; memory
  * registry, so the broker and not discovery is measured) and Nest's own Redis transport emitting
- * events (@nestjs/microservices Transport.REDIS on ioredis), in the same run. (Moleculer over NATS
- * is not here: its NATS transporter needs the deprecated `nats` package, which is not installed.)
+ * events (@nestjs/microservices Transport.REDIS on ioredis) and Moleculer's events over its NATS
+ * transporter (`broker.broadcast`, and `broker.emit` balanced to the subscriber's group; the
+ * deprecated `nats` v2 package it requires is a dev dependency), in the same run.
  *
  * Each peer: a subscriber app and a publishing client in this process, on loopback, against a
  * redis-server or `nats-server -js` this bench starts on a free port (and stops by pid). Per round TOTAL messages are
@@ -17,7 +18,8 @@
  * not complete within 60 s reports what was lost.
  * Run: npm run bench:pubsub -- [--total 5000] [--rounds 3] (built: dist/bench/pubsub.bench.js)
  *   [--window 64]
- *   [--peers redis-broadcast,redis-queue,nats-broadcast,nats-queue,http-broadcast,http-queue,nest-redis]
+ *   [--peers redis-broadcast,redis-queue,nats-broadcast,nats-queue,moleculer-nats-broadcast,
+ *            moleculer-nats-emit,http-broadcast,http-queue,nest-redis]
  */
 import 'reflect-metadata';
 import { performance } from 'node:perf_hooks';
@@ -37,6 +39,7 @@ import {
   Transport,
   type ClientProxy,
 } from '@nestjs/microservices';
+import { ServiceBroker, type BrokerOptions, type Context } from 'moleculer';
 import { firstValueFrom } from 'rxjs';
 import { HttpBroker, NatsBroker, RedisBroker, type Broker } from 'nest-micro/broker';
 import { MemoryRegistry, type Registry } from 'nest-micro/registry';
@@ -160,6 +163,44 @@ async function nestRedisPeer(port: number): Promise<Peer> {
   };
 }
 
+/**
+ * Moleculer over its NATS transporter: a subscriber node with a `bench.moleculer` event handler and a
+ * publishing node, both on the nats-server. `broadcast` reaches every node listening; `emit` goes to
+ * one node per event group (the subscriber service's name), Moleculer's queue-like delivery.
+ */
+async function moleculerNatsPeer(server: NatsServer, method: 'broadcast' | 'emit'): Promise<Peer> {
+  const options = (nodeID: string): BrokerOptions => ({
+    nodeID,
+    namespace: `bench-pubsub-${server.port}-${method}`,
+    logger: false,
+    metrics: false,
+    tracing: false,
+    transporter: { type: 'NATS', options: { url: server.url } },
+  });
+  const subscriber = new ServiceBroker(options('bench-sub'));
+  subscriber.createService({
+    name: 'bench-sub',
+    events: {
+      'bench.moleculer'(ctx: Context<Sample>) {
+        record(ctx.params);
+      },
+    },
+  });
+  const publisher = new ServiceBroker(options('bench-pub'));
+  await subscriber.start();
+  await publisher.start();
+  await publisher.waitForServices('bench-sub', 10_000);
+  return {
+    name: `Moleculer 0.15 NATS transporter, events (${method === 'broadcast' ? '`broadcast`' : '`emit`, balanced'})`,
+    serverPid: server.pid(),
+    publish: (sample) => publisher[method]('bench.moleculer', sample),
+    close: async () => {
+      await publisher.stop();
+      await subscriber.stop();
+    },
+  };
+}
+
 interface Round {
   rate: number;
   p50: number;
@@ -270,6 +311,8 @@ async function main(): Promise<void> {
         );
       },
     ],
+    ['moleculer-nats-broadcast', async () => moleculerNatsPeer(await natsServer(), 'broadcast')],
+    ['moleculer-nats-emit', async () => moleculerNatsPeer(await natsServer(), 'emit')],
     [
       'http-broadcast',
       () =>

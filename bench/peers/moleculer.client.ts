@@ -1,4 +1,4 @@
-/** Peer: a Moleculer client node calling `greeter.hello` over the TCP transporter. */
+/** Peer: a Moleculer client node calling `greeter.hello` (TCP or NATS transporter: moleculer.options.ts). */
 import { ServiceBroker } from 'moleculer';
 import { isHello, REQUEST, runClient } from '../load.js';
 import { moleculerOptions } from './moleculer.options.js';

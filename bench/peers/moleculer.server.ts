@@ -1,6 +1,6 @@
 /**
- * Peer: Moleculer's TCP transporter, a `greeter.hello` action. Discovery by static URLs (no UDP):
- * this node listens on BENCH_PORT, the client node on BENCH_PORT2.
+ * Peer: Moleculer, a `greeter.hello` action. On TCP, discovery by static URLs (no UDP): this node
+ * listens on BENCH_PORT, the client node on BENCH_PORT2. On NATS, through the nats-server.
  */
 import { ServiceBroker } from 'moleculer';
 import { moleculerOptions } from './moleculer.options.js';

@@ -230,22 +230,22 @@ describe.skipIf(chromiumCheck.skip)('dashboard in headless Chromium', () => {
     await page.goto(base);
     await page.getByRole('link', { name: 'dash-greeter' }).waitFor();
     await page.keyboard.press('Tab');
-    const focused = await page.evaluate(() => {
-      const el = document.activeElement as HTMLElement;
-      return { text: el.textContent, outline: getComputedStyle(el).outlineStyle };
-    });
+    // (page scripts as text: the test's TypeScript has no DOM types)
+    const focused = await page.evaluate(
+      '({ text: document.activeElement.textContent, outline: getComputedStyle(document.activeElement).outlineStyle })',
+    );
     expect(focused).toEqual({ text: 'Skip to content', outline: 'solid' });
     await page.getByRole('link', { name: 'dash-greeter' }).focus();
     await page.keyboard.press('Enter');
     await page.getByRole('heading', { name: 'dash-greeter', level: 1 }).waitFor();
-    expect(await page.evaluate(() => document.activeElement?.tagName)).toBe('H1');
+    expect(await page.evaluate('document.activeElement.tagName')).toBe('H1');
     await page.getByRole('link', { name: 'Greeter.Hello' }).focus();
     await page.keyboard.press('Enter');
     await page.getByLabel('name string').waitFor();
-    const unlabelled = await page.evaluate(() =>
-      [...document.querySelectorAll('input, textarea, select')]
-        .filter((el) => (el as HTMLInputElement).labels?.length === 0 && !el.getAttribute('aria-label'))
-        .map((el) => el.outerHTML),
+    const unlabelled = await page.evaluate(
+      `[...document.querySelectorAll('input, textarea, select')]
+        .filter((el) => el.labels.length === 0 && !el.getAttribute('aria-label'))
+        .map((el) => el.outerHTML)`,
     );
     expect(unlabelled).toEqual([]);
   });

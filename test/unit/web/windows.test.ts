@@ -28,6 +28,8 @@ interface Windows {
 const path = '../../../lib/web/assets/windows.js';
 const { percentile, windowOf } = (await import(path)) as Windows;
 
+const latency = (counts: number[]) => ({ bounds: [1, 5, 10], counts });
+
 describe('dashboard chart windows', () => {
   it('interpolates a percentile inside its bucket and caps the overflow bucket at the last bound', () => {
     const bounds = [1, 5, 10];
@@ -38,7 +40,6 @@ describe('dashboard chart windows', () => {
   });
 
   it('diffs two polls: rates per second summed over nodes, histograms merged by bucket', () => {
-    const latency = (counts: number[]) => ({ bounds: [1, 5, 10], counts });
     const prev: Poll = {
       at: 10_000,
       nodes: [

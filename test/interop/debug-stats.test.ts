@@ -73,8 +73,20 @@ describe.skipIf(goAvailability.skip || consulAvailability.skip)(
       const reply = await goCall('node.greeter', 'Debug.Stats');
       expect(reply.ok).toBe(true);
       const stats = reply.body as Record<string, number>;
+      // go-micro's fields, plus the two optional ones nest-micro adds (Go peers ignore them)
       expect(Object.keys(stats).toSorted()).toEqual(
-        ['errors', 'gc', 'memory', 'requests', 'started', 'threads', 'timestamp', 'uptime'].toSorted(),
+        [
+          'errors',
+          'gc',
+          'memory',
+          'requests',
+          'started',
+          'threads',
+          'timestamp',
+          'uptime',
+          'latency',
+          'chaos',
+        ].toSorted(),
       );
       expect(stats.requests).toBeGreaterThanOrEqual(2);
       expect(stats.errors).toBeGreaterThanOrEqual(1);

@@ -15,6 +15,7 @@ import { cockatiel } from '../drivers.js';
 import { MicroError } from '../errors/micro-error.js';
 import { activeMetrics } from '../metrics/recorder.js';
 import { ERROR_ID } from '../errors/ids.js';
+import { trackChaos, type OpenBreaker } from '../metrics/chaos.js';
 
 export const BREAKER_ID = ERROR_ID.breaker;
 
@@ -188,6 +189,24 @@ export class CircuitBreakers extends EventEmitter<BreakerEvents> {
       });
     }
   };
+
+  constructor() {
+    super();
+    trackChaos(this);
+  }
+
+  /** The breakers open or half-open now (read-only). */
+  openBreakers(): OpenBreaker[] {
+    const out: OpenBreaker[] = [];
+    for (const b of this.breakers.values()) {
+      const state = b.state;
+      if (state === 'closed') continue;
+      const entry: OpenBreaker = { service: b.service, state };
+      if (b.endpoint !== undefined) entry.endpoint = b.endpoint;
+      out.push(entry);
+    }
+    return out;
+  }
 
   /** The breaker guarding `service`/`endpoint`, made with `options` on first use. */
   for(service: string, endpoint: string, options: BreakerOptions | true): CircuitBreaker {

@@ -2,12 +2,18 @@
  * go-micro's `Debug.Stats` (debug/handler, debug/stats): a service's start time, uptime, memory,
  * threads, garbage-collection time and its count of requests and errors. Field names are those of
  * go-micro's `debug.StatsResponse` (uint64 in Go: numbers here; Go's protojson writes them as strings
- * and omits zeros, which `readStats` accepts).
+ * and omits zeros, which `readStats` accepts). nest-micro nodes add two optional fields Go peers
+ * ignore: `latency` (a histogram of handler durations, latency-histogram.ts) and `chaos` (this
+ * process's ejected nodes and open breakers, chaos.ts).
  */
 import { readdirSync } from 'node:fs';
 import { PerformanceObserver } from 'node:perf_hooks';
+import { chaosSnapshot, type ChaosSnapshot } from './chaos.js';
+import { LatencyHistogram, type LatencyHistogramJson } from './latency-histogram.js';
 
 export const STATS_ENDPOINT = 'Debug.Stats';
+/** go-micro's health check: `{"status":"ok"}` from a serving node. */
+export const HEALTH_ENDPOINT = 'Debug.Health';
 
 export interface DebugStatsResponse {
   /** When this was read (Unix seconds). */
@@ -26,6 +32,10 @@ export interface DebugStatsResponse {
   requests: number;
   /** Calls answered with an error. */
   errors: number;
+  /** nest-micro nodes: handler durations since the start (Go nodes leave it out). */
+  latency?: LatencyHistogramJson;
+  /** nest-micro nodes: the ejected nodes and open breakers of the process's clients. */
+  chaos?: ChaosSnapshot;
 }
 
 /** The request and error counts of one service, and its start time. */
@@ -33,15 +43,17 @@ export class DebugStats {
   readonly started = Math.floor(Date.now() / 1000);
   requests = 0;
   errors = 0;
+  readonly latency = new LatencyHistogram();
 
   constructor() {
     watchGc();
   }
 
-  /** One call answered; `failed` when the answer was an error. */
-  record(failed: boolean): void {
+  /** One call answered; `failed` when the answer was an error; `ms` how long it took, when measured. */
+  record(failed: boolean, ms?: number): void {
     this.requests++;
     if (failed) this.errors++;
+    if (ms !== undefined) this.latency.record(ms);
   }
 
   snapshot(): DebugStatsResponse {
@@ -55,6 +67,8 @@ export class DebugStats {
       gc: Math.round(gcMs * 1e6),
       requests: this.requests,
       errors: this.errors,
+      latency: this.latency.toJSON(),
+      chaos: chaosSnapshot(),
     };
   }
 }
@@ -75,7 +89,23 @@ export function readStats(reply: unknown): DebugStatsResponse {
     gc: n('gc'),
     requests: n('requests'),
     errors: n('errors'),
+    ...extras(r),
   };
+}
+
+/** The optional nest-micro fields, when the reply has them in a usable shape. */
+function extras(r: Record<string, unknown>): Pick<DebugStatsResponse, 'latency' | 'chaos'> {
+  const out: Pick<DebugStatsResponse, 'latency' | 'chaos'> = {};
+  const latency = r.latency as Partial<LatencyHistogramJson> | undefined;
+  if (Array.isArray(latency?.bounds) && Array.isArray(latency.counts))
+    out.latency = { bounds: latency.bounds.map(Number), counts: latency.counts.map(Number) };
+  const chaos = r.chaos as Partial<ChaosSnapshot> | undefined;
+  if (chaos && typeof chaos === 'object')
+    out.chaos = {
+      ejected: Array.isArray(chaos.ejected) ? chaos.ejected : [],
+      breakers: Array.isArray(chaos.breakers) ? chaos.breakers : [],
+    };
+  return out;
 }
 
 let gcMs = 0;

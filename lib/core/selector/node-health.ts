@@ -16,6 +16,7 @@ import { isShed } from '../errors/overload.js';
 import type { Node, Service } from '../registry/registry.js';
 import { allNodes, nodeKey } from './nodes.js';
 import { activeMetrics } from '../metrics/recorder.js';
+import type { EjectedNode } from '../metrics/chaos.js';
 import type { NodeStats, PickContext, StatefulStrategy } from './selector.js';
 
 export interface HealthConfig {
@@ -28,6 +29,8 @@ export interface HealthConfig {
 export type Outcome = 'success' | 'failure' | 'neutral';
 
 interface NodeState {
+  id: string;
+  address: string;
   inflight: number;
   failures: number;
   /** 0 while healthy; otherwise how many times in a row the node was ejected. */
@@ -141,6 +144,15 @@ export class ServiceHealth implements NodeStats {
     return this.nodes.get(nodeKey(node))?.failures ?? 0;
   }
 
+  /** The nodes ejected now (read-only: the dashboard's and Debug.Stats' chaos view). */
+  ejectedNodes(): EjectedNode[] {
+    if (this.ejected === 0) return [];
+    const out: EjectedNode[] = [];
+    for (const s of this.nodes.values())
+      if (s.ejections > 0) out.push({ service: this.service, node: s.id, address: s.address });
+    return out;
+  }
+
   /** Forgets nodes the registry no longer lists. */
   prune(live: readonly Node[], now: number): void {
     this.prunedAt = now;
@@ -158,6 +170,8 @@ export class ServiceHealth implements NodeStats {
     let s = this.nodes.get(key);
     if (!s) {
       s = {
+        id: node.id,
+        address: node.address,
         inflight: 0,
         failures: 0,
         ejections: 0,

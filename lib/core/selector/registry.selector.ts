@@ -31,6 +31,7 @@ import {
 } from './selector.js';
 import { ERROR_ID } from '../errors/ids.js';
 import { errorText } from '../errors/error-text.js';
+import { trackChaos, type EjectedNode } from '../metrics/chaos.js';
 
 export const HEALTH_DEFAULTS: HealthConfig = {
   failureThreshold: 3,
@@ -67,6 +68,12 @@ export class RegistrySelector implements Selector {
     };
     // perf_hooks' performance, not the global one (a getter on every read)
     this.clock = options.clock ?? (() => performance.now());
+    trackChaos(this);
+  }
+
+  /** Every node ejected now, over all services (read-only). */
+  ejectedNodes(): EjectedNode[] {
+    return [...this.health.values()].flatMap((h) => h.ejectedNodes());
   }
 
   select(service: string, options?: SelectOptions): Promise<Next> {

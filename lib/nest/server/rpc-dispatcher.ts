@@ -6,6 +6,7 @@
  * the caller's deadline is answered with a 408 unrun. Every failure becomes a reply carrying a MicroError
  * in the `Micro-Error` header (and in the envelope for framing codecs); nothing is thrown.
  */
+import { performance } from 'node:perf_hooks';
 import type { MessageHandler } from '@nestjs/microservices';
 import type { Codec } from '../../core/codec/codec.js';
 import { microExtras, type HandlerExtras } from '../decorators/handler-meta.js';
@@ -15,7 +16,7 @@ import { HEADER } from '../../core/metadata/headers.js';
 import type { Message, Peer, Reply } from '../../core/transport/transport.js';
 import { endSpan, runTraced, startServerSpan } from '../../core/telemetry/spans.js';
 import { activeMetrics } from '../../core/metrics/recorder.js';
-import { STATS_ENDPOINT } from '../../core/metrics/debug-stats.js';
+import { HEALTH_ENDPOINT, STATS_ENDPOINT } from '../../core/metrics/debug-stats.js';
 import {
   contextOf,
   handlerFor,
@@ -27,7 +28,7 @@ import {
 } from './incoming.js';
 
 const EMPTY: Buffer = Buffer.alloc(0);
-export const HEALTH_ENDPOINT = 'Debug.Health';
+export { HEALTH_ENDPOINT };
 
 export function dispatchCall(host: DispatcherHost, request: Message, reply: Reply, peer: Peer): void {
   const header = request.header;
@@ -37,11 +38,13 @@ export function dispatchCall(host: DispatcherHost, request: Message, reply: Repl
   let codec: Codec | undefined;
   // metrics (undefined while no MeterProvider is registered) from the moment the endpoint is known
   const metrics = activeMetrics();
+  // one clock read per call: Debug.Stats' latency histogram and the metrics' duration share it
+  const arrived = performance.now();
   let started = -1;
   const fail = (error: unknown): void => {
     const e = toMicroError(error, host.service);
     reply(errorReply(e, route, envelopeId, codec));
-    host.stats.record(true);
+    host.stats.record(true, performance.now() - arrived);
     if (metrics && started >= 0) metrics.serverEnded(host.service, route.endpoint, started, e);
   };
   try {
@@ -49,7 +52,7 @@ export function dispatchCall(host: DispatcherHost, request: Message, reply: Repl
     envelopeId = routeFromEnvelope(route, codec, request.body) ?? envelopeId;
     const { endpoint } = route;
     if (metrics) {
-      started = performance.now();
+      started = arrived;
       metrics.serverStarted(host.service, endpoint);
     }
     const handler = handlerFor(host, endpoint);
@@ -141,7 +144,7 @@ export function dispatchCall(host: DispatcherHost, request: Message, reply: Repl
   function replyWith(c: Codec, value: unknown, schema?: unknown): void {
     const body = c.encodeResponse({ id: envelopeId, endpoint: route.endpoint }, value, schema);
     reply({ header: { [HEADER.contentType]: route.contentType, [HEADER.id]: route.id }, body });
-    host.stats.record(false);
+    host.stats.record(false, performance.now() - arrived);
     if (metrics && started >= 0) metrics.serverEnded(host.service, route.endpoint, started, null);
   }
 }

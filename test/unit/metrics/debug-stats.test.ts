@@ -12,8 +12,20 @@ describe('Debug.Stats', () => {
     stats.record(true);
     stats.record(false);
     const s = stats.snapshot();
+    // go-micro's fields, and the two nest-micro adds (latency, chaos)
     expect(Object.keys(s).toSorted()).toEqual(
-      ['errors', 'gc', 'memory', 'requests', 'started', 'threads', 'timestamp', 'uptime'].toSorted(),
+      [
+        'errors',
+        'gc',
+        'memory',
+        'requests',
+        'started',
+        'threads',
+        'timestamp',
+        'uptime',
+        'latency',
+        'chaos',
+      ].toSorted(),
     );
     expect(s).toMatchObject({ requests: 3, errors: 1, started: stats.started });
     expect(s.uptime).toBe(s.timestamp - s.started);

@@ -7,8 +7,7 @@
 import type { Command } from 'commander';
 import { MicroError } from '../core/errors/micro-error.js';
 import { readStats, STATS_ENDPOINT, type DebugStatsResponse } from '../core/metrics/debug-stats.js';
-import type { Node } from '../core/registry/registry.js';
-import { filterNodes } from '../core/selector/filters.js';
+import { callNode } from '../core/client/node-call.js';
 import { parseDuration } from './args.js';
 import type { CliContext, Run } from './context.js';
 import { lookupService } from './describe.js';
@@ -27,24 +26,15 @@ export async function nodeStats(ctx: CliContext, service: string, timeout = 5_00
     nodes.map(async ({ node, version }) => {
       const where = { id: node.id, address: node.address, version };
       try {
-        return { ...where, ...readStats(await askNode(ctx, service, node, timeout)) };
+        return {
+          ...where,
+          ...readStats(await callNode(ctx.client(), service, node, STATS_ENDPOINT, timeout)),
+        };
       } catch (error) {
         return { ...where, error: plainError(error) };
       }
     }),
   );
-}
-
-/** One call to `node` only (picked by id, so it is dialled on the transport it advertises). */
-function askNode(ctx: CliContext, service: string, node: Node, timeout: number): Promise<unknown> {
-  return ctx
-    .client()
-    .call(
-      service,
-      STATS_ENDPOINT,
-      {},
-      { retries: 0, timeout, filters: [(services) => filterNodes(services, (n) => n.id === node.id)] },
-    );
 }
 
 /** A failure as one uncoloured line (it goes into the table or the JSON). */

@@ -50,3 +50,4 @@ export const natsJetStream = onFirstUse<typeof import('@nats-io/jetstream')>(
   '@nats-io/jetstream',
   'the NATS broker (JetStream)',
 );
+export const ws = onFirstUse<typeof import('ws')>('ws', "the dashboard's stream route (nest-micro web)");

@@ -19,6 +19,7 @@ import { registerStats } from './stats.js';
 import { registerStream } from './stream.js';
 import { registerSubscribe } from './subscribe.js';
 import { registerWatch } from './watch.js';
+import { registerWeb } from './web.js';
 
 export const EXIT = { ok: 0, failed: 1, usage: 2, interrupted: 130 } as const;
 
@@ -82,6 +83,7 @@ export function buildProgram(run: Run): Command {
     registerApi,
     registerMcp,
     registerStats,
+    registerWeb,
   ])
     register(program, run);
   return program;

@@ -9,6 +9,7 @@
  */
 import { Subject } from 'rxjs';
 import type WebSocket from 'ws';
+import { errorText } from '../core/errors/error-text.js';
 import { MicroError } from '../core/errors/micro-error.js';
 import type { GatewayClient } from '../gateway/options.js';
 import { errorJson } from './fleet.js';
@@ -52,7 +53,7 @@ export function runStreamSocket(socket: WebSocket, client: GatewayClient, target
       if (isBinary) throw new Error('binary frames are not accepted');
       frame = JSON.parse(String(raw)) as Frame;
     } catch (error) {
-      const detail = `a frame is not JSON text: ${error instanceof Error ? error.message : String(error)}`;
+      const detail = `a frame is not JSON text: ${errorText(error)}`;
       cancel();
       void finish({ type: 'error', error: errorJson(MicroError.badRequest(WEB_ERROR_ID, detail)) });
       return;

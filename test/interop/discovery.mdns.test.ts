@@ -21,7 +21,12 @@ import {
 } from './support/go-peer.js';
 import { createNetns, netnsAvailability, type Netns } from './support/netns.js';
 import { nodeGreeterReady, startNodeGreeter } from './support/node-peer.js';
-import { expectGoSeesNodeService, GREETER_ENDPOINTS, type NodeReady } from './support/discovery.js';
+import {
+  expectGoSeesNodeService,
+  expectGoSeesSubscribers,
+  expectNodeSeesGoService,
+  type NodeReady,
+} from './support/discovery.js';
 import { why } from './support/greeter.js';
 
 const GO = { MICRO_REGISTRY: 'mdns' };
@@ -35,10 +40,6 @@ const brokerEvent =
     l.service.nodes?.[0]?.metadata?.topic === topic &&
     String(l.service.nodes[0].id).startsWith(`${topic}-`) &&
     l.service.nodes[0].address.startsWith('127.0.0.1:');
-
-/** A `micro.http.broker` node's metadata as go-micro's HTTP broker registers it. */
-const subscriber = (topic: string): unknown =>
-  expect.objectContaining({ broker: 'http', topic, secure: 'false' });
 
 /** The Node client process (fixtures/node-discovery.ts) in the namespace, driven over stdin. */
 interface NodeClient {
@@ -152,18 +153,7 @@ describe.skipIf(goAvailability.skip || netnsAvailability.skip)(
         ['get', '--service', 'micro.http.broker', '--wait', '2s'],
         (l) => (l.services ?? []).flatMap((s: { nodes: unknown[] }) => s.nodes).length >= 4,
       );
-      // go-micro's HTTP broker: one service per version, the queue name or ff.http.broadcast
-      const byVersion = Object.fromEntries(
-        (
-          found.services as Array<{ version: string; nodes: Array<{ metadata: Record<string, string> }> }>
-        ).map((s) => [s.version, s.nodes.map((n) => n.metadata)]),
-      );
-      expect(Object.keys(byVersion).toSorted()).toEqual(['ff.http.broadcast', 'workers']);
-      expect(byVersion['ff.http.broadcast']).toEqual([
-        subscriber('interop.broadcast'),
-        subscriber('interop.broadcast'),
-      ]);
-      expect(byVersion.workers).toEqual([subscriber('interop.queue'), subscriber('interop.queue')]);
+      expectGoSeesSubscribers(found.services);
     });
 
     it('Go Watch sees a Node process come: create for each service and each subscriber', async () => {
@@ -195,31 +185,9 @@ describe.skipIf(goAvailability.skip || netnsAvailability.skip)(
       const listed: string[] = await nodeClient.ask('list');
       expect(listed).toEqual(expect.arrayContaining(['go.greeter', 'node.a', 'node.b', 'micro.http.broker']));
 
+      // the node, its metadata and go-micro's endpoint Value trees come through the TXT record intact
       const [service] = await nodeClient.ask('get', { service: 'go.greeter' });
-      expect(service).toMatchObject({ name: 'go.greeter', version: 'latest' });
-      expect(service.nodes).toEqual([
-        {
-          id: goReady.nodeId,
-          address: goReady.address,
-          metadata: expect.objectContaining({ protocol: 'mucp', server: 'mucp', registry: 'mdns' }),
-        },
-      ]);
-      expect(service.endpoints.map((e: { name: string }) => e.name)).toEqual(
-        expect.arrayContaining(GREETER_ENDPOINTS),
-      );
-      // go-micro's endpoint Value trees come through the TXT record intact
-      expect(service.endpoints.find((e: { name: string }) => e.name === 'Greeter.Hello')).toMatchObject({
-        request: {
-          name: 'Request',
-          type: 'Request',
-          values: [
-            { name: 'name', type: 'string' },
-            { name: 'count', type: 'int32' },
-          ],
-        },
-        response: { name: 'Response', type: 'Response', values: [{ name: 'msg', type: 'string' }] },
-        metadata: { description: 'Hello answers "Hello <name>".' },
-      });
+      expectNodeSeesGoService(service, goReady, 'mdns');
 
       const created = await nodeClient.waitLine(
         (l) => l.event === 'watch' && l.action === 'create' && l.nodes?.[0]?.id === goReady.nodeId,

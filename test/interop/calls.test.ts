@@ -4,76 +4,27 @@
 // Every row runs Go client → Node service and Node client → Go service: the four codecs, metadata,
 // typed errors, void replies, the Timeout header, unknown services/endpoints, and metadata across a
 // Go → Node → Go chain.
-import 'reflect-metadata';
-import { Module, type INestApplicationContext } from '@nestjs/common';
-import { Test } from '@nestjs/testing';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createRegistry } from '../../lib/core/registry/index.js';
-import { MemoryBroker } from '../../lib/core/broker/index.js';
-import { MicroClient, MicroError, MicroModule } from '../../lib/index.js';
-import { consulAvailability, startConsul, type ConsulAgent } from '../support/consul.js';
-import {
-  buildGoPeer,
-  consulEnv,
-  goAvailability,
-  GO_BUILD_TIMEOUT_MS,
-  runGoPeer,
-  startGoPeer,
-  type GoLine,
-  type GoPeer,
-} from './support/go-peer.js';
+import { describe, expect, it } from 'vitest';
+import { MicroClient, MicroError } from '../../lib/index.js';
+import { consulAvailability } from '../support/consul.js';
+import { consulPeers } from './support/consul-peers.js';
+import { goAvailability } from './support/go-peer.js';
 import { CODECS, codecOptions, why } from './support/greeter.js';
-import { startNodeGreeter } from './support/node-peer.js';
 
 const ZOE = 'Zoë €';
 
 describe.skipIf(goAvailability.skip || consulAvailability.skip)(
   `unary calls between go-micro v5 and nest-micro on Consul ${why(goAvailability.reason, consulAvailability.reason)}`,
   () => {
-    let consul: ConsulAgent | undefined;
-    let goGreeter: GoPeer | undefined;
-    let nodeGreeter: GoPeer | undefined;
-    let caller: INestApplicationContext | undefined;
-    let client: MicroClient;
-    let env: Record<string, string>;
-
-    /** `v5peer call` → its one output line. */
-    const goCall = async (service: string, endpoint: string, args: string[] = []): Promise<GoLine> => {
-      const [line] = await runGoPeer(['call', '--service', service, '--endpoint', endpoint, ...args], env);
-      return line!;
-    };
+    const peers = consulPeers({ caller: 'node.caller' });
+    const { goCall } = peers;
     /** The Node client's call; a failure resolves to the MicroError. */
     const nodeCall = async (
       endpoint: string,
       data: unknown,
       options: Parameters<MicroClient['call']>[3] = {},
       service = 'go.greeter',
-    ): Promise<unknown> => client.call(service, endpoint, data, options).catch((e: unknown) => e);
-
-    beforeAll(async () => {
-      [consul] = await Promise.all([startConsul(), buildGoPeer()]);
-      env = consulEnv(consul.address);
-      goGreeter = startGoPeer(['serve'], env);
-      nodeGreeter = startNodeGreeter({ ...env, INTEROP_SUBSCRIBE: '0' });
-      const registry = createRegistry('consul', consul.address);
-      @Module({
-        imports: [
-          MicroModule.forRoot({ name: 'node.caller', registry, broker: new MemoryBroker(), env: false }),
-          MicroModule.registerClients([{ name: 'CLIENT', service: 'go.greeter' }]),
-        ],
-      })
-      class CallerModule {}
-      caller = await (await Test.createTestingModule({ imports: [CallerModule] }).compile()).init();
-      client = caller.get<MicroClient>('CLIENT');
-      await goGreeter.ready();
-      await nodeGreeter.ready(30_000);
-    }, GO_BUILD_TIMEOUT_MS + 60_000);
-
-    afterAll(async () => {
-      await caller?.close();
-      await Promise.all([goGreeter?.stop(), nodeGreeter?.stop()]);
-      await consul?.close();
-    });
+    ): Promise<unknown> => peers.client.call(service, endpoint, data, options).catch((e: unknown) => e);
 
     describe.each(CODECS)('%s', (ct) => {
       const ctArgs = ['--content-type', ct];

@@ -3,69 +3,20 @@
 // the calls it answered counted; the Node client and `nest-micro stats` ask a Go service (`v5peer
 // serve --debug-handler`, go-micro's own debug handler) and read its protojson reply (uint64 as
 // strings, zeros left out).
-import 'reflect-metadata';
-import { Module, type INestApplicationContext } from '@nestjs/common';
-import { Test } from '@nestjs/testing';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { MemoryBroker } from '../../lib/core/broker/index.js';
+import { describe, expect, it } from 'vitest';
 import { readStats } from '../../lib/core/metrics/index.js';
-import { createRegistry } from '../../lib/core/registry/index.js';
-import { MicroClient, MicroModule } from '../../lib/index.js';
-import { consulAvailability, startConsul, type ConsulAgent } from '../support/consul.js';
+import { consulAvailability } from '../support/consul.js';
 import { runCli } from '../integration/cli/cli.helpers.js';
-import {
-  buildGoPeer,
-  consulEnv,
-  goAvailability,
-  GO_BUILD_TIMEOUT_MS,
-  runGoPeer,
-  startGoPeer,
-  type GoLine,
-  type GoPeer,
-} from './support/go-peer.js';
+import { consulPeers } from './support/consul-peers.js';
+import { goAvailability } from './support/go-peer.js';
 import { why } from './support/greeter.js';
-import { startNodeGreeter } from './support/node-peer.js';
 
 describe.skipIf(goAvailability.skip || consulAvailability.skip)(
   `Debug.Stats between go-micro v5 and nest-micro on Consul ${why(goAvailability.reason, consulAvailability.reason)}`,
   () => {
-    let consul: ConsulAgent | undefined;
-    let goGreeter: GoPeer | undefined;
-    let nodeGreeter: GoPeer | undefined;
-    let caller: INestApplicationContext | undefined;
-    let client: MicroClient;
-    let env: Record<string, string>;
-
-    const goCall = async (service: string, endpoint: string, body = '{}'): Promise<GoLine> => {
-      const args = ['call', '--service', service, '--endpoint', endpoint, '--body', body];
-      const [line] = await runGoPeer(args, env);
-      return line!;
-    };
-
-    beforeAll(async () => {
-      [consul] = await Promise.all([startConsul(), buildGoPeer()]);
-      env = consulEnv(consul.address);
-      goGreeter = startGoPeer(['serve', '--debug-handler'], env);
-      nodeGreeter = startNodeGreeter({ ...env, INTEROP_SUBSCRIBE: '0' });
-      const registry = createRegistry('consul', consul.address);
-      @Module({
-        imports: [
-          MicroModule.forRoot({ name: 'node.stats', registry, broker: new MemoryBroker(), env: false }),
-          MicroModule.registerClients([{ name: 'CLIENT', service: 'go.greeter' }]),
-        ],
-      })
-      class CallerModule {}
-      caller = await (await Test.createTestingModule({ imports: [CallerModule] }).compile()).init();
-      client = caller.get<MicroClient>('CLIENT');
-      await goGreeter.ready();
-      await nodeGreeter.ready(30_000);
-    }, GO_BUILD_TIMEOUT_MS + 60_000);
-
-    afterAll(async () => {
-      await caller?.close();
-      await Promise.all([goGreeter?.stop(), nodeGreeter?.stop()]);
-      await consul?.close();
-    });
+    const peers = consulPeers({ goArgs: ['--debug-handler'], caller: 'node.stats' });
+    const goCall = (service: string, endpoint: string, body = '{}') =>
+      peers.goCall(service, endpoint, ['--body', body]);
 
     it('Go client → Node service: go-micro field names, the calls answered counted', async () => {
       expect(await goCall('node.greeter', 'Greeter.Hello', '{"name":"Ann"}')).toMatchObject({ ok: true });
@@ -96,7 +47,7 @@ describe.skipIf(goAvailability.skip || consulAvailability.skip)(
     });
 
     it("Node client → Go service: go-micro's debug handler's reply, read with readStats", async () => {
-      const stats = readStats(await client.call('go.greeter', 'Debug.Stats', {}));
+      const stats = readStats(await peers.client.call('go.greeter', 'Debug.Stats', {}));
       expect(stats.started).toBeGreaterThan(1_600_000_000);
       expect(stats.memory).toBeGreaterThan(0);
       expect(stats.threads).toBeGreaterThan(0);
@@ -104,12 +55,12 @@ describe.skipIf(goAvailability.skip || consulAvailability.skip)(
     });
 
     it('nest-micro stats prints both services: the Go one over its http transport', async () => {
-      const go = await runCli(['stats', 'go.greeter', '--json'], env);
+      const go = await runCli(['stats', 'go.greeter', '--json'], peers.env);
       expect(go.code, go.stderr).toBe(0);
       const [goNode] = JSON.parse(go.stdout) as Array<Record<string, unknown>>;
       expect(goNode).toMatchObject({ version: 'latest' });
       expect(goNode!.memory).toBeGreaterThan(0);
-      const node = await runCli(['stats', 'node.greeter'], env);
+      const node = await runCli(['stats', 'node.greeter'], peers.env);
       expect(node.code, node.stderr).toBe(0);
       expect(node.stdout).toMatch(/REQUESTS\s+ERRORS/);
     });

@@ -34,20 +34,11 @@ import {
   type StreamSource,
 } from '../../lib/index.js';
 import { MemoryBroker } from '../../lib/core/broker/index.js';
-import { consulAvailability, startConsul, type ConsulAgent } from '../support/consul.js';
+import { consulAvailability } from '../support/consul.js';
 import { waitFor } from '../support/processes.js';
-import {
-  buildGoPeer,
-  consulEnv,
-  goAvailability,
-  GO_BUILD_TIMEOUT_MS,
-  runGoPeer,
-  startGoPeer,
-  type GoLine,
-  type GoPeer,
-} from './support/go-peer.js';
+import { consulPeers } from './support/consul-peers.js';
+import { goAvailability, runGoPeer, type GoLine } from './support/go-peer.js';
 import { CODECS, codecOptions } from './support/greeter.js';
-import { nodeGreeterReady, startNodeGreeter } from './support/node-peer.js';
 
 /** The codecs in which go-micro's server streams deliver what the handler sent (see the header). */
 const INTACT = ['application/json', 'application/protobuf'] as const;
@@ -101,21 +92,22 @@ class ProbeController {
 describe.skipIf(goAvailability.skip || consulAvailability.skip)(
   `streams between go-micro v5 and nest-micro ${[goAvailability.reason, consulAvailability.reason].filter(Boolean).join('; ')}`,
   () => {
-    let consul: ConsulAgent | undefined;
-    let goGreeter: GoPeer | undefined;
-    let nodeGreeter: GoPeer | undefined;
+    const peers = consulPeers();
     let app: INestMicroservice | undefined;
     let client: MicroClient;
-    let env: Record<string, string>;
 
     /** Streams the node probe has open (the server's count of in-flight calls and streams). */
     const probeInflight = (): number => (app!.get(MicroServer) as unknown as { inflight: number }).inflight;
 
     /** `v5peer stream` → its JSON lines; the last is {"event":"end",…}. */
     const goStream = (service: string, endpoint: string, args: string[]): Promise<GoLine[]> =>
-      runGoPeer(['stream', '--service', service, '--endpoint', endpoint, '--timeout', '8s', ...args], env, {
-        timeoutMs: 15_000,
-      });
+      runGoPeer(
+        ['stream', '--service', service, '--endpoint', endpoint, '--timeout', '8s', ...args],
+        peers.env,
+        {
+          timeoutMs: 15_000,
+        },
+      );
 
     /** The Node client's stream to `service`, run to its end: the replies and how it ended. */
     const nodeStream = (
@@ -135,17 +127,14 @@ describe.skipIf(goAvailability.skip || consulAvailability.skip)(
       });
     };
 
+    // the probe service, once the fixture's Consul and greeters are up
     beforeAll(async () => {
-      [consul] = await Promise.all([startConsul(), buildGoPeer()]);
-      env = consulEnv(consul.address);
-      goGreeter = startGoPeer(['serve'], env);
-      nodeGreeter = startNodeGreeter({ ...env, INTEROP_SUBSCRIBE: '0' });
       @Module({
         imports: [
           MicroModule.forRoot({
             name: 'node.probe',
             address: '127.0.0.1:0',
-            registry: createRegistry('consul', consul.address),
+            registry: createRegistry('consul', peers.consul.address),
             broker: new MemoryBroker(),
             env: false,
             propagationDelay: 0,
@@ -159,13 +148,10 @@ describe.skipIf(goAvailability.skip || consulAvailability.skip)(
       app = ref.createNestMicroservice({ ...MicroServer.fromModule(), logger: false });
       await app.listen();
       client = app.get<MicroClient>('CLIENT');
-      await Promise.all([goGreeter.ready(), nodeGreeterReady(nodeGreeter, ['node.greeter'])]);
-    }, GO_BUILD_TIMEOUT_MS + 60_000);
+    });
 
     afterAll(async () => {
       await app?.close();
-      await Promise.all([goGreeter?.stop(), nodeGreeter?.stop()]);
-      await consul?.close();
     });
 
     describe('Go client (v5peer stream) → Node service', () => {
@@ -279,7 +265,7 @@ describe.skipIf(goAvailability.skip || consulAvailability.skip)(
             '--send',
             '{"name":"a"}',
           ].concat(['--timeout', '1s']),
-          env,
+          peers.env,
         );
         expect(received(lines)).toEqual([{ msg: 'Hello a' }]);
         expect(end(lines)).toMatchObject({ ok: false, timeout: true }); // the peer's own --timeout (exit 3)
@@ -295,10 +281,10 @@ describe.skipIf(goAvailability.skip || consulAvailability.skip)(
       it('the Node greeter process survived every stream above and still serves', async () => {
         const [reply] = await runGoPeer(
           ['call', '--service', 'node.greeter', '--endpoint', 'Greeter.Hello', '--body', '{"name":"Zoë"}'],
-          env,
+          peers.env,
         );
         expect(reply).toMatchObject({ ok: true, body: { msg: 'Hello Zoë' } });
-        expect(nodeGreeter!.lines().filter((l) => l.event === 'ready')).toHaveLength(1);
+        expect(peers.nodeGreeter.lines().filter((l) => l.event === 'ready')).toHaveLength(1);
       });
     });
 

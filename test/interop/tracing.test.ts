@@ -5,20 +5,11 @@
 // checks one trace id and each parent link across the three processes, on one Consul at 127.0.0.1.
 // And a Go publish (the wrapper's `Pub to` span) is the parent of the Node delivery's CONSUMER span
 // (the context travels in the HTTP broker's message header).
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { consulAvailability, startConsul, type ConsulAgent } from '../support/consul.js';
-import {
-  buildGoPeer,
-  consulEnv,
-  goAvailability,
-  GO_BUILD_TIMEOUT_MS,
-  runGoPeer,
-  startGoPeer,
-  type GoLine,
-  type GoPeer,
-} from './support/go-peer.js';
+import { describe, expect, it } from 'vitest';
+import { consulAvailability } from '../support/consul.js';
+import { consulPeers } from './support/consul-peers.js';
+import { goAvailability, runGoPeer, type GoLine } from './support/go-peer.js';
 import { why } from './support/greeter.js';
-import { startNodeGreeter } from './support/node-peer.js';
 
 interface SpanLine extends GoLine {
   name: string;
@@ -34,23 +25,11 @@ const spansOf = (lines: GoLine[]): SpanLine[] => lines.filter((l): l is SpanLine
 describe.skipIf(goAvailability.skip || consulAvailability.skip)(
   `tracing across go-micro v5 (OpenTelemetry wrapper) and nest-micro ${why(goAvailability.reason, consulAvailability.reason)}`,
   () => {
-    let consul: ConsulAgent | undefined;
-    let goGreeter: GoPeer | undefined;
-    let nodeGreeter: GoPeer | undefined;
-    let env: Record<string, string>;
-
-    beforeAll(async () => {
-      [consul] = await Promise.all([startConsul(), buildGoPeer()]);
-      env = consulEnv(consul.address);
-      goGreeter = startGoPeer(['serve'], { ...env, V5PEER_TRACE: '1' });
-      nodeGreeter = startNodeGreeter({ ...env, INTEROP_TRACE: '1' });
-      await goGreeter.ready();
-      await nodeGreeter.ready(60_000);
-    }, GO_BUILD_TIMEOUT_MS + 90_000);
-
-    afterAll(async () => {
-      await Promise.all([goGreeter?.stop(), nodeGreeter?.stop()]);
-      await consul?.close();
+    const peers = consulPeers({
+      goEnv: { V5PEER_TRACE: '1' },
+      nodeEnv: { INTEROP_TRACE: '1' },
+      nodeReadyMs: 60_000,
+      setupMs: 90_000,
     });
 
     it('a Go client → Node service → Go service chain is one trace with the right parent links', async () => {
@@ -64,7 +43,7 @@ describe.skipIf(goAvailability.skip || consulAvailability.skip)(
           '--body',
           '{"name":"go.greeter"}',
         ],
-        { ...env, V5PEER_TRACE: '1' },
+        { ...peers.env, V5PEER_TRACE: '1' },
       );
       const reply = lines.find((l) => l.ok !== undefined);
       expect(reply).toMatchObject({ ok: true });
@@ -76,7 +55,7 @@ describe.skipIf(goAvailability.skip || consulAvailability.skip)(
 
       // the Node SERVER span is the Go client span's child; its call and attempt CLIENT spans follow
       const nodeSpan = (name: string, kind: string, parent?: string): Promise<GoLine> =>
-        nodeGreeter!.waitForLine(
+        peers.nodeGreeter.waitForLine(
           (l) =>
             l.event === 'span' &&
             l.traceId === traceId &&
@@ -93,7 +72,7 @@ describe.skipIf(goAvailability.skip || consulAvailability.skip)(
       expect(nodeAttempt.attributes).toMatchObject({ 'micro.attempt': 1, 'rpc.system.name': 'go-micro' });
 
       // the Go greeter's SERVER span (go-micro's handler wrapper) is the Node attempt span's child
-      const goServer = await goGreeter!.waitForLine(
+      const goServer = await peers.goGreeter.waitForLine(
         (l) => l.event === 'span' && l.traceId === traceId && l.kind === 'server',
         20_000,
         'the Go greeter SERVER span',
@@ -111,12 +90,12 @@ describe.skipIf(goAvailability.skip || consulAvailability.skip)(
     it("a Go publish (the wrapper's Pub span) is the parent of the Node delivery's CONSUMER span", async () => {
       const lines = await runGoPeer(
         ['publish', '--topic', 'interop.broadcast', '--body', '{"name":"traced"}', '--linger', '1s'],
-        { ...env, V5PEER_TRACE: '1' },
+        { ...peers.env, V5PEER_TRACE: '1' },
       );
       expect(lines.find((l) => l.ok !== undefined)).toMatchObject({ ok: true });
       const publish = spansOf(lines).find((s) => s.name === 'Pub to interop.broadcast')!;
       expect(publish).toBeDefined();
-      const delivery = await nodeGreeter!.waitForLine(
+      const delivery = await peers.nodeGreeter.waitForLine(
         (l) => l.event === 'span' && l.traceId === publish.traceId && l.kind === 'consumer',
         20_000,
         'the Node CONSUMER span of the delivery',

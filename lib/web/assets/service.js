@@ -20,7 +20,7 @@ function SubscriberNote({ endpoint }) {
   return html`<article class="endpoint">
     <h2>${endpoint.name} <span class="badge pending">subscriber</span></h2>
     <p>
-      This handler receives messages published to <code>${endpoint.metadata.topic}</code>. Publish one on the
+      This handler receives messages published to <code>${endpoint.metadata.topic}</code>. Publish one on the${' '}
       <a href="#/pubsub">Pub/Sub page</a>.
     </p>
   </article>`;
@@ -38,7 +38,7 @@ export function ServicePage({ route, registry, auth }) {
       (s) =>
         html`<section class="version" key=${s.version} aria-label=${`Version ${s.version || '-'}`}>
           <h2 class="small-head">
-            Version ${s.version || '-'}
+            Version ${s.version || '-'}${' '}
             <span class="muted small">${s.nodes.length} node${s.nodes.length === 1 ? '' : 's'}</span>
           </h2>
           <${NodeList} service=${s} health=${health[name]} />

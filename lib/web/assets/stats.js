@@ -41,7 +41,9 @@ function Chart({ title, unit, series, data, testid }) {
       {
         width: Math.max(240, box.current.clientWidth),
         height: 180,
-        scales: { y: { range: (_u, _min, max) => [0, max > 0 ? max * 1.1 : 1] } },
+        scales: {
+          y: { range: (_u, _min, max) => [0, max > 0 ? max * 1.1 : 1] },
+        },
         axes: [axis, { ...axis, label: unit, size: 56 }],
         series: [{}, ...series.map((s) => ({ label: s.label, stroke: s.stroke, width: 2, spanGaps: false }))],
         legend: { live: true },
@@ -59,7 +61,15 @@ function Chart({ title, unit, series, data, testid }) {
       plot.current = null;
     };
   }, [scheme]);
-  useEffect(() => plot.current?.setData(data), [data]);
+  useEffect(() => {
+    const p = plot.current;
+    const x = data[0];
+    if (!p || x.length === 0) return;
+    p.setData(data);
+    // at least the last minute, so the first points do not stretch the time axis over years
+    const high = x[x.length - 1];
+    p.setScale('x', { min: Math.min(x[0], high - 60), max: high });
+  }, [data, scheme]);
   return html`<figure class="chart" data-testid=${testid}>
     <figcaption>${title}</figcaption>
     <div ref=${box} aria-hidden="true"></div>
@@ -126,7 +136,7 @@ function Chaos({ chaos }) {
           ${breakers.map(
             (b) =>
               html`<li key=${`${b.service}/${b.endpoint ?? ''}`}>
-                <span class=${`badge ${b.state === 'open' ? 'not_serving' : 'pending'}`}>${b.state}</span>
+                <span class=${`badge ${b.state === 'open' ? 'not_serving' : 'pending'}`}>${b.state}</span>${' '}
                 ${b.service}${b.endpoint ? ` ${b.endpoint}` : ''}
               </li>`,
           )}

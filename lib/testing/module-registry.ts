@@ -12,10 +12,11 @@ import type {
   Watcher,
   WatchOptions,
 } from '../core/registry/registry.js';
+import { WatcherSet } from '../core/registry/watcher-set.js';
 
 export class ModuleRegistry implements Registry {
   readonly name = 'memory';
-  private readonly watchers = new Set<Watcher>();
+  private readonly watchers = new WatcherSet();
 
   constructor(private readonly shared: MemoryRegistry) {}
 
@@ -36,18 +37,10 @@ export class ModuleRegistry implements Registry {
   }
 
   watch(listener: (event: WatchEvent) => void, options?: WatchOptions): Watcher {
-    const watcher = this.shared.watch(listener, options);
-    this.watchers.add(watcher);
-    return {
-      stop: () => {
-        this.watchers.delete(watcher);
-        watcher.stop();
-      },
-    };
+    return this.watchers.add(this.shared.watch(listener, options));
   }
 
   async close(): Promise<void> {
-    for (const watcher of this.watchers) watcher.stop();
-    this.watchers.clear();
+    this.watchers.stopAll();
   }
 }

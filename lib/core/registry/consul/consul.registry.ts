@@ -18,6 +18,7 @@ import {
 } from './consul.options.js';
 import { fromCatalogList, fromHealthEntries, toRegistration, type HealthEntry } from './consul.services.js';
 import { ConsulWatcher } from './consul.watcher.js';
+import { WatcherSet } from '../watcher-set.js';
 
 /** Wraps a consul client failure into a MicroError the caller can act on. */
 export function consulError(action: string, error: unknown): MicroError {
@@ -38,7 +39,7 @@ export class ConsulRegistry implements Registry {
   private readonly resolved: ResolvedConsulOptions;
   /** Per node id: hash of what was last registered (go-micro skips unchanged re-registers). */
   private readonly registered = new Map<string, string>();
-  private readonly watchers = new Set<Watcher>();
+  private readonly watchers = new WatcherSet();
 
   constructor(options: ConsulRegistryOptions = {}) {
     this.resolved = resolveConsulOptions(options);
@@ -134,18 +135,11 @@ export class ConsulRegistry implements Registry {
       { wait: this.resolved.watchWait, stale: this.resolved.allowStale, backoffMax: 5_000 },
       options.service,
     );
-    this.watchers.add(watcher);
-    return {
-      stop: () => {
-        watcher.stop();
-        this.watchers.delete(watcher);
-      },
-    };
+    return this.watchers.add(watcher);
   }
 
   async close(): Promise<void> {
-    for (const w of this.watchers) w.stop();
-    this.watchers.clear();
+    this.watchers.stopAll();
     this.client.destroy();
   }
 }

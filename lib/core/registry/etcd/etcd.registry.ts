@@ -31,6 +31,7 @@ import {
 import { decodeValue, encodeNode, groupServices, nodePath, servicePath } from './etcd.services.js';
 import { EtcdWatcher } from './etcd.watcher.js';
 import { errorText } from '../../errors/error-text.js';
+import { WatcherSet } from '../watcher-set.js';
 
 /** Wraps an etcd3 failure into a MicroError the caller can act on. */
 export function etcdError(action: string, error: unknown): MicroError {
@@ -76,7 +77,7 @@ export class EtcdRegistry implements Registry {
   private readonly registrations = new Map<string, Registration>();
   /** Per key: the register/deregister in progress, so they run one after another. */
   private readonly pending = new Map<string, Promise<void>>();
-  private readonly watchers = new Set<Watcher>();
+  private readonly watchers = new WatcherSet();
   private closed = false;
 
   constructor(options: EtcdRegistryOptions = {}) {
@@ -158,21 +159,14 @@ export class EtcdRegistry implements Registry {
       ? `${servicePath(this.resolved.prefix, options.service)}/`
       : this.resolved.prefix;
     const watcher = new EtcdWatcher(this.client, path, listener, options.service);
-    this.watchers.add(watcher);
-    return {
-      stop: () => {
-        watcher.stop();
-        this.watchers.delete(watcher);
-      },
-    };
+    return this.watchers.add(watcher);
   }
 
   /** Stops watches, keepalives and retries and closes the client; leases left expire by TTL. */
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
-    for (const w of this.watchers) w.stop();
-    this.watchers.clear();
+    this.watchers.stopAll();
     for (const r of this.registrations.values()) {
       r.retry?.abort();
       r.lease?.release();

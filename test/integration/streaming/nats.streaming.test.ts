@@ -1,7 +1,8 @@
 /**
  * Issue 6 over the NATS transport (go-micro's transport/nats: a stream's messages are NATS messages
  * on the node's subject and the caller's reply subject), through a nats-server started for the file.
- * NATS holds no publisher back, so the flow-control rows are skipped (see the README's NATS section).
+ * NATS holds no publisher back; the streams' credit window between nest-micro nodes (nats.flow.ts)
+ * does, so the flow-control rows run here as on tcp.
  */
 import { afterAll, describe, it } from 'vitest';
 import { NatsTransport } from '../../../lib/core/transport/index.js';

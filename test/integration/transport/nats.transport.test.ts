@@ -1,8 +1,9 @@
 /**
  * The NATS transport against a real nats-server: unary calls (headers in go-micro's spelling,
  * concurrency, reply subjects reused, timeouts, a node that is gone, large and oversized messages),
- * streams (order, both ends, errors, cancellation, idle expiry), malformed input published raw, and
- * a listener that closes.
+ * streams (order, both ends, errors, cancellation, idle expiry), the streams' credit window between
+ * nest-micro nodes and its absence towards go-micro peers (raw NATS clients speaking go-micro's
+ * wire), malformed input published raw, and a listener that closes.
  */
 import { connect, type NatsConnection } from '@nats-io/transport-node';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -21,6 +22,29 @@ function collect(socket: Socket): { messages: Message[]; ended: Promise<MicroErr
   const ended = new Promise<MicroError | undefined>((resolve) => socket.onEnd(resolve));
   return { messages, ended };
 }
+
+/** A go-micro message as it travels: Go's header spelling, base64 body (null when empty). */
+interface GoMessage {
+  Header: Record<string, string>;
+  Body: string | null;
+}
+
+/** A raw NATS subscription collecting go-micro messages; `to` publishes with it as reply subject. */
+function rawInbox(nc: NatsConnection, subject = `_INBOX.raw.${Math.random().toString(36).slice(2)}`) {
+  const received: GoMessage[] = [];
+  const sub = nc.subscribe(subject, {
+    callback: (_error, m) => void received.push(JSON.parse(m.string()) as GoMessage),
+  });
+  return {
+    subject,
+    received,
+    to: (target: string, header: Record<string, string>, body = '') =>
+      nc.publish(target, encodeMessage({ header, body: Buffer.from(body) }), { reply: subject }),
+    close: () => sub.unsubscribe(),
+  };
+}
+
+const bodyText = (m: GoMessage): string => Buffer.from(m.Body ?? '', 'base64').toString();
 
 /** A raw NATS request to a listener; the reply's go-micro headers. */
 async function askRaw(
@@ -335,6 +359,60 @@ describe.skipIf(natsRequirement.skip)('NATS transport', () => {
       socket.close();
       await idle.close(100);
       await short.close();
+    });
+  });
+
+  describe('stream credit window', () => {
+    it('gives a go-micro client (no Micro-Window) exactly go-micro wire: no credit, nothing held', async () => {
+      const client = rawInbox(raw);
+      const id = { 'micro-stream': '7', 'content-type': 'application/json' };
+      client.to(listener.address, id);
+      for (let i = 0; i < 1_000; i++) client.to(listener.address, id, `m${i}`.padEnd(100, '.'));
+      client.to(listener.address, { ...id, 'micro-error': 'EOS' });
+      await waitFor(() => client.received.length === 1_001, 30_000, 'the echoes and the EOS');
+      client.close();
+      expect(client.received.some((m) => 'Micro-Credit' in m.Header)).toBe(false);
+      expect(client.received.slice(0, 1_000).map((m) => bodyText(m).replace(/\.+$/, ''))).toEqual(
+        Array.from({ length: 1_000 }, (_, i) => `m${i}`),
+      );
+      expect(client.received[1_000]!.Header['Micro-Error']).toBe('EOS');
+    });
+
+    it('never limits a nest-micro client talking to a go-micro server (no credit answer)', async () => {
+      const server = rawInbox(raw, `gomicro.server.${Math.random().toString(36).slice(2)}`);
+      await raw.flush(); // subscribed before the transport's connection publishes
+      const socket = transport.dial(server.subject).stream(msg('', { 'micro-stream': '8' }));
+      const sent = Array.from({ length: 1_000 }, () => socket.send(msg('x'.repeat(100))));
+      expect(sent.every(Boolean)).toBe(true); // 1,000 × 164 bytes: well past a window
+      await waitFor(() => server.received.length === 1_001, 30_000, 'every message at the server');
+      expect(server.received[0]!.Header['Micro-Window']).toBe('65536');
+      expect(server.received.slice(1).some((m) => 'Micro-Window' in m.Header)).toBe(false);
+      socket.close();
+      server.close();
+    });
+
+    it('between nest-micro nodes: answers the offer, holds its sending to the credit, grants back', async () => {
+      const client = rawInbox(raw);
+      const id = { 'micro-stream': '9', 'content-type': 'application/json' };
+      client.to(listener.address, { ...id, 'micro-window': '65536' });
+      await waitFor(() => client.received.length === 1, 10_000, 'the answer');
+      expect(client.received[0]).toEqual({
+        Header: { 'Micro-Stream': '9', 'Micro-Credit': '65536' },
+        Body: null,
+      });
+      // 1,000 messages of 100 bytes cost 164 each: the echoes stop after 64 KiB of them
+      for (let i = 0; i < 1_000; i++) client.to(listener.address, id, 'y'.repeat(100));
+      const echoes = (): GoMessage[] => client.received.filter((m) => m.Body !== null);
+      const grants = (): GoMessage[] => client.received.slice(1).filter((m) => 'Micro-Credit' in m.Header);
+      await waitFor(() => grants().length >= 4, 10_000, 'credit for what the server consumed');
+      await waitFor(() => echoes().length >= 65_536 / 164, 10_000, 'a window of echoes');
+      await new Promise((r) => setTimeout(r, 100));
+      expect(echoes().length).toBe(Math.ceil(65_536 / 164)); // held: no more without credit
+      client.to(listener.address, { ...id, 'micro-credit': String(1_000 * 164) });
+      client.to(listener.address, { ...id, 'micro-error': 'EOS' });
+      await waitFor(() => client.received.at(-1)?.Header['Micro-Error'] === 'EOS', 10_000, 'the rest');
+      expect(echoes().length).toBe(1_000);
+      client.close();
     });
   });
 

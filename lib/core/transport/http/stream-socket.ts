@@ -25,6 +25,8 @@ export interface StreamLink {
   abort(stream: HttpStreamSocket, error: MicroError | undefined): void;
   /** Both sides are done. */
   release(stream: HttpStreamSocket): void;
+  /** `message` was handed to the application (a link with a credit window grants it back). */
+  consumed?(stream: HttpStreamSocket, message: Message): void;
 }
 
 const EMPTY: Buffer = Buffer.alloc(0);
@@ -49,6 +51,11 @@ export class HttpStreamSocket implements Socket, IdleTracked {
     readonly id: string,
     private readonly link: StreamLink,
   ) {}
+
+  /** The stream failed or was aborted (not a clean end of both sides). */
+  get aborted(): boolean {
+    return this.finished;
+  }
 
   get local(): string {
     return this.link.local;
@@ -162,6 +169,7 @@ export class HttpStreamSocket implements Socket, IdleTracked {
     } catch {
       /* a listener's exception must not break the connection */
     }
+    if (!this.finished) this.link.consumed?.(this, message);
   }
 
   private emitEnd(error: MicroError | undefined): void {

@@ -6,7 +6,8 @@
  *   reused, like go-micro's pooled clients reuse theirs); NATS's "no responders" answer fails that
  *   call at once as retryable (nothing listens: the request was not delivered);
  * - a stream has a reply subject for its life, and every message it sends carries the opening
- *   headers and `Micro-Stream`, as go-micro's client writes them.
+ *   headers and `Micro-Stream`, as go-micro's client writes them; its first message offers a credit
+ *   window (`Micro-Window`), which only a nest-micro server answers (nats.flow.ts).
  * A lost connection fails what is in flight (503; the request may have been handled).
  */
 import type { Msg, NatsConnection } from '@nats-io/transport-node';
@@ -21,6 +22,14 @@ import type { Message, Socket, TransportCallOptions, TransportClient } from '../
 import { isPublishSubject, NATS_TRANSPORT_ID, type ResolvedNatsTransportOptions } from './nats.options.js';
 import { publishMessage } from './nats.publish.js';
 import { decodeMessage } from './nats.wire.js';
+import {
+  CREDIT_HEADER,
+  creditGrant,
+  NATS_STREAM_WINDOW,
+  ReceiveWindow,
+  SendWindow,
+  WINDOW_HEADER,
+} from './nats.flow.js';
 
 /** What listens on one reply subject. */
 interface Route {
@@ -203,7 +212,10 @@ class UnaryCall implements Route {
   }
 }
 
-/** One client stream: its reply subject, the opening headers every message repeats. */
+/**
+ * One client stream: its reply subject, the opening headers every message repeats, and its credit
+ * windows (unlimited until a nest-micro server answers the offered window; never with go-micro).
+ */
 class NatsClientStream implements StreamLink, Route {
   readonly stream: HttpStreamSocket;
   local = '';
@@ -213,6 +225,10 @@ class NatsClientStream implements StreamLink, Route {
   private subject = '';
   private sent = 0;
   private released = false;
+  private readonly sending = new SendWindow(Infinity, (message) => this.publish(message));
+  private receiving: ReceiveWindow | undefined;
+  /** Both sides ended while messages still wait for credit: let go once they are sent. */
+  private releaseWhenSent = false;
 
   constructor(
     first: Message,
@@ -233,7 +249,10 @@ class NatsClientStream implements StreamLink, Route {
       (nc) => this.connected(nc),
       (error: unknown) => this.stream.abort(error as MicroError),
     );
-    this.write(this.stream, { header: {}, body: first.body });
+    this.write(this.stream, {
+      header: { [WINDOW_HEADER]: String(NATS_STREAM_WINDOW) },
+      body: first.body,
+    });
   }
 
   write(_stream: HttpStreamSocket, message: Message): boolean {
@@ -243,8 +262,11 @@ class NatsClientStream implements StreamLink, Route {
       this.queue.push(full);
       return true;
     }
-    this.publish(full);
-    return true;
+    return this.sending.write(full);
+  }
+
+  consumed(_stream: HttpStreamSocket, message: Message): void {
+    this.receiving?.consume(message);
   }
 
   hold(): void {
@@ -253,14 +275,21 @@ class NatsClientStream implements StreamLink, Route {
 
   abort(_stream: HttpStreamSocket, error: MicroError | undefined): void {
     // go-micro's server hears of a cancelled stream through an in-band error
+    this.sending.clear();
+    if (this.releaseWhenSent) this.release();
     if (this.nc && this.subject)
       publishMessage(this.nc, this.remote, errorMessage(error ?? cancelled(), this.base), this.subject);
   }
 
   release(): void {
     if (this.released) return;
+    if (this.sending.pending > 0 && !this.stream.aborted) {
+      this.releaseWhenSent = true;
+      return;
+    }
     this.released = true;
     this.queue = undefined;
+    this.sending.clear();
     if (this.subject) this.side.drop(this.subject);
   }
 
@@ -275,7 +304,19 @@ class NatsClientStream implements StreamLink, Route {
         new MicroError(NATS_TRANSPORT_ID, `stream from ${this.remote}: ${message.detail}`, 502),
       );
     }
-    this.stream.receive(message);
+    const grant = creditGrant(message);
+    if (grant === undefined) return this.stream.receive(message);
+    // a nest-micro server: the first grant answers the offered window and limits our sending
+    this.receiving ??= new ReceiveWindow((increment) => this.grant(increment));
+    if (this.sending.grant(grant)) this.stream.drained();
+    if (this.releaseWhenSent && this.sending.pending === 0) this.release();
+  }
+
+  /** Gives the server `increment` more bytes of credit (a control message, never to go-micro). */
+  private grant(increment: number): void {
+    if (this.released || !this.nc) return;
+    const header = { ...this.base, [CREDIT_HEADER]: String(increment) };
+    publishMessage(this.nc, this.remote, { header, body: Buffer.alloc(0) }, this.subject);
   }
 
   lost(error: MicroError): void {
@@ -289,7 +330,7 @@ class NatsClientStream implements StreamLink, Route {
     this.local = this.subject;
     const queued = this.queue ?? [];
     this.queue = undefined;
-    for (const message of queued) if (!this.released) this.publish(message);
+    for (const message of queued) if (!this.released) this.sending.write(message);
   }
 
   private publish(message: Message): void {

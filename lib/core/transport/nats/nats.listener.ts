@@ -5,7 +5,9 @@
  * with its `Micro-ID`; messages with it belong to the stream (reply subject, id), opened by its first
  * message, ended by EOS both ways. A client's in-band error cancels its stream. Malformed input is
  * answered with a 400 and goes no further; a message with no reply subject has nobody to answer and
- * is dropped. A stream silent for `streamIdleTimeout` ends with a 408; a lost connection to NATS
+ * is dropped. A client that offers a credit window (`Micro-Window`, a nest-micro client) gets one:
+ * the stream is flow controlled both ways (nats.flow.ts); a go-micro client sees go-micro's wire.
+ * A stream silent for `streamIdleTimeout` ends with a 408; a lost connection to NATS
  * ends every stream with a 503. `close` refuses new work (retryable), lets open streams finish for
  * the grace period, then drains the connection (replies already published are delivered).
  */
@@ -24,6 +26,23 @@ import type { Acceptor, Listener, ListenOptions, Message } from '../transport.js
 import { listenSubject, type ResolvedNatsTransportOptions } from './nats.options.js';
 import { publishMessage } from './nats.publish.js';
 import { decodeMessage } from './nats.wire.js';
+import {
+  advertisedWindow,
+  CREDIT_HEADER,
+  creditGrant,
+  NATS_STREAM_WINDOW,
+  ReceiveWindow,
+  SendWindow,
+  WINDOW_HEADER,
+} from './nats.flow.js';
+
+/** The credit windows of a stream whose client offered one. */
+interface Flow {
+  sending: SendWindow;
+  receiving: ReceiveWindow;
+  /** Set when both sides ended while messages wait for credit: forgets the stream. */
+  releaseWhenSent?: () => void;
+}
 
 const SERVER_ID = ERROR_ID.server;
 
@@ -42,6 +61,7 @@ export async function listenNats(
 class NatsServerSide implements Listener {
   private readonly link: NatsLink;
   private readonly streams = new Map<string, HttpStreamSocket>();
+  private readonly flows = new Map<HttpStreamSocket, Flow>();
   private readonly idle: IdleStreams<HttpStreamSocket>;
   private nc?: NatsConnection;
   private closing?: Promise<void>;
@@ -125,17 +145,30 @@ class NatsServerSide implements Listener {
     const key = `${reply} ${id}`;
     const existing = this.streams.get(key);
     const error = message.header[HEADER.error];
+    const grant = creditGrant(message);
     if (existing) {
-      if (error && error !== EOS)
+      if (grant !== undefined) {
+        const flow = this.flows.get(existing);
+        if (flow?.sending.grant(grant)) existing.drained();
+        if (flow?.sending.pending === 0) flow.releaseWhenSent?.();
+      } else if (error && error !== EOS)
         existing.abort(MicroError.parse(error, SERVER_ID)); // the client cancelled
       else existing.receive(message);
       return;
     }
-    if (error) return; // the end of (or an error on) a stream that is already over
+    // the end of (an error on, credit for) a stream that is already over
+    if (error || grant !== undefined) return;
     if (this.closing) return this.send(reply, errorMessage(draining(), { [HEADER.stream]: id }));
     const stream = new HttpStreamSocket(id, this.streamLink(reply, key));
     this.streams.set(key, stream);
     this.idle.watch();
+    const window = advertisedWindow(message);
+    if (window !== undefined) {
+      delete message.header[WINDOW_HEADER];
+      this.flows.set(stream, this.flow(reply, stream, window));
+      // answers the offer before anything else: the client limits its sending from here
+      this.send(reply, credit(id, NATS_STREAM_WINDOW));
+    }
     stream.receive(message);
     try {
       this.acceptor.stream(stream);
@@ -145,25 +178,54 @@ class NatsServerSide implements Listener {
   }
 
   private streamLink(reply: string, key: string): StreamLink {
+    const release = this.releaser(key);
     return {
       local: this.address,
       remote: reply,
       write: (stream, message) => {
-        this.send(
-          reply,
-          { header: { ...message.header, [HEADER.stream]: stream.id }, body: message.body },
-          stream,
-        );
+        const tagged = { header: { ...message.header, [HEADER.stream]: stream.id }, body: message.body };
+        const flow = this.flows.get(stream);
+        if (flow) return flow.sending.write(tagged);
+        this.send(reply, tagged, stream);
         return true;
       },
-      hold: () => undefined, // NATS cannot hold the client back: messages wait in the stream's inbox
+      // without a credit window NATS cannot hold the client back: messages wait in the stream's inbox
+      hold: () => undefined,
+      consumed: (stream, message) => this.flows.get(stream)?.receiving.consume(message),
       abort: (stream, error) => {
         this.send(reply, errorMessage(error ?? draining(), { [HEADER.stream]: stream.id }));
+        const flow = this.flows.get(stream);
+        flow?.sending.clear();
+        flow?.releaseWhenSent?.();
       },
-      release: (stream) => {
-        if (this.streams.get(key) === stream) this.streams.delete(key);
-        if (this.streams.size === 0) this.settled?.();
-      },
+      release,
+    };
+  }
+
+  /**
+   * Forgets a stream both sides ended (or that failed); one whose last messages still wait for
+   * credit stays until they are sent (or the stream is aborted, e.g. by the idle sweep).
+   */
+  private releaser(key: string): (stream: HttpStreamSocket) => void {
+    const release = (stream: HttpStreamSocket): void => {
+      const flow = this.flows.get(stream);
+      if (flow && flow.sending.pending > 0 && !stream.aborted) {
+        flow.releaseWhenSent = () => release(stream);
+        return;
+      }
+      this.flows.delete(stream);
+      if (this.streams.get(key) === stream) this.streams.delete(key);
+      if (this.streams.size === 0) this.settled?.();
+    };
+    return release;
+  }
+
+  private flow(reply: string, stream: HttpStreamSocket, window: number): Flow {
+    return {
+      sending: new SendWindow(window, (message) => this.send(reply, message, stream)),
+      receiving: new ReceiveWindow((increment) => {
+        if (this.flows.has(stream)) this.send(reply, credit(stream.id, increment));
+      }),
     };
   }
 
@@ -183,6 +245,11 @@ class NatsServerSide implements Listener {
     const error = MicroError.unavailable(SERVER_ID, `nats transport: ${reason}`, retryable);
     for (const stream of this.streams.values()) stream.close(error);
   }
+}
+
+/** A control message granting the client `increment` more bytes on stream `id`. */
+function credit(id: string, increment: number): Message {
+  return { header: { [HEADER.stream]: id, [CREDIT_HEADER]: String(increment) }, body: Buffer.alloc(0) };
 }
 
 function draining(): MicroError {

@@ -94,6 +94,7 @@ function StreamPanel({ service, endpoint, request, metadata, timeout }) {
       setStatus('open');
     });
     ws.addEventListener('message', (event) => {
+      if (socket.current !== ws) return; // cancelled here: what the server still says is not shown
       let frame;
       try {
         frame = JSON.parse(event.data);

@@ -10,12 +10,14 @@ import { Module, type INestMicroservice, type Type } from '@nestjs/common';
 import { Test } from '@nestjs/testing';
 import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { RpcCaller } from '../../../lib/core/client/rpc-caller.js';
 import { createRegistry } from '../../../lib/core/registry/index.js';
-import { MicroModule, MicroServer } from '../../../lib/index.js';
+import { MicroClient, MicroModule, MicroServer } from '../../../lib/index.js';
+import { resolveOptions, type ResolvedOptions } from '../../../lib/nest/options.js';
+import { MicroDashboard } from '../../../lib/web/index.js';
 import { freePort } from '../../support/ports.js';
 import { requireBinary, waitFor } from '../../support/processes.js';
 import { DashGreeter, LateService, TOPIC } from './dashboard.fixture.js';
-import { StubDashboard } from './stub-dashboard.js';
 
 const CHROMIUM = '/usr/bin/chromium';
 const SHOTS = 'test-results/screenshots';
@@ -51,8 +53,10 @@ async function startService(
 describe.skipIf(chromiumCheck.skip)('dashboard in headless Chromium', () => {
   let mdns: string;
   let greeter: INestMicroservice;
-  let dashboard: StubDashboard;
-  let guarded: StubDashboard;
+  let plugins: ResolvedOptions;
+  let client: MicroClient;
+  let dashboard: MicroDashboard;
+  let guarded: MicroDashboard;
   let base: string;
   let guardedBase: string;
   let browser: Browser;
@@ -83,11 +87,14 @@ describe.skipIf(chromiumCheck.skip)('dashboard in headless Chromium', () => {
     mkdirSync(SHOTS, { recursive: true });
     mdns = `127.0.0.1:${await freePort()}`;
     greeter = await startService(mdns, 'dash-greeter', DashGreeter);
-    const module = { name: 'dash-web', registry: createRegistry('mdns', mdns), env: false } as const;
-    dashboard = new StubDashboard({ module });
-    base = await dashboard.listen();
-    guarded = new StubDashboard({ module: { ...module, name: 'dash-web-guarded' }, token: 'sesame' });
-    guardedBase = await guarded.listen();
+    // the dashboard's own registry, transport and broker, as `nest-micro web` makes them
+    plugins = resolveOptions({ name: 'dash-web', registry: createRegistry('mdns', mdns), env: false });
+    client = new MicroClient(plugins);
+    const parts = { client, registry: plugins.registry, broker: plugins.broker, rateLimit: false } as const;
+    dashboard = new MicroDashboard(parts);
+    base = `http://${await dashboard.listen('127.0.0.1:0')}/`;
+    guarded = new MicroDashboard({ ...parts, token: 'sesame' });
+    guardedBase = `http://${await guarded.listen('127.0.0.1:0')}/`;
     await waitFor(
       async () =>
         ((await (await fetch(`${base}api/services`)).json()) as { services: unknown[] }).services.length > 0,
@@ -105,6 +112,10 @@ describe.skipIf(chromiumCheck.skip)('dashboard in headless Chromium', () => {
     await browser?.close();
     await dashboard?.close();
     await guarded?.close();
+    await plugins?.broker.disconnect().catch(() => undefined);
+    await client?.unwrap<RpcCaller>().close();
+    plugins?.selector.close();
+    await Promise.allSettled([plugins?.transport.close(), plugins?.registry.close?.()]);
     await greeter?.close();
   });
 

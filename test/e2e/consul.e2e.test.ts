@@ -1,70 +1,30 @@
-import 'reflect-metadata';
 import { execFileSync } from 'node:child_process';
-import { Module, type INestApplicationContext, type INestMicroservice } from '@nestjs/common';
-import { Test } from '@nestjs/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createRegistry, type Registry } from '../../lib/core/registry/index.js';
-import { MemoryBroker } from '../../lib/core/broker/index.js';
-import { MicroClient, MicroModule, MicroServer } from '../../lib/index.js';
+import { createRegistry } from '../../lib/core/registry/index.js';
 import { consulAvailability, consulBinary, startConsul, type ConsulAgent } from '../support/consul.js';
 import { waitFor } from '../support/processes.js';
-import { GreeterController } from './greeter.fixture.js';
+import { startRegistryPair, type RegistryPair } from './registry-pair.js';
 
 describe.skipIf(consulAvailability.skip)(
   `a Nest service registered in Consul ${consulAvailability.reason}`,
   () => {
     let consul: ConsulAgent;
-    let service: INestMicroservice;
-    let caller: INestApplicationContext;
-    let client: MicroClient;
-    let callerRegistry: Registry;
+    let pair: RegistryPair | undefined;
+    const client = () => pair!.client;
 
     beforeAll(async () => {
       consul = await startConsul();
-      const serviceRegistry = createRegistry('consul', consul.address);
-      callerRegistry = createRegistry('consul', consul.address);
-      const broker = new MemoryBroker();
-
-      @Module({
-        imports: [
-          MicroModule.forRoot({
-            name: 'greeter',
-            address: '127.0.0.1:0',
-            registry: serviceRegistry,
-            broker,
-            env: false,
-            registerInterval: 1_000,
-            registerTTL: 10_000,
-            propagationDelay: 0,
-          }),
-        ],
-        controllers: [GreeterController],
-      })
-      class ServiceModule {}
-      @Module({
-        imports: [
-          MicroModule.forRoot({ name: 'caller', registry: callerRegistry, broker, env: false }),
-          MicroModule.registerClients([{ name: 'GREETER', service: 'greeter' }]),
-        ],
-      })
-      class CallerModule {}
-
-      service = (
-        await Test.createTestingModule({ imports: [ServiceModule] }).compile()
-      ).createNestMicroservice({ ...MicroServer.fromModule(), logger: false });
-      await service.listen();
-      caller = await (await Test.createTestingModule({ imports: [CallerModule] }).compile()).init();
-      client = caller.get<MicroClient>('GREETER');
+      pair = await startRegistryPair('consul', consul.address);
     });
 
     afterAll(async () => {
-      await caller?.close();
-      await service?.close();
+      await pair?.caller.close();
+      await pair?.service.close();
       await consul?.close();
     });
 
     it('is called by name from a second Nest app', async () => {
-      expect(await client.send('Greeter.Hello', { name: 'consul' }).toPromise()).toEqual({
+      expect(await client().send('Greeter.Hello', { name: 'consul' }).toPromise()).toEqual({
         msg: 'Hello consul',
       });
     });
@@ -84,7 +44,7 @@ describe.skipIf(consulAvailability.skip)(
     it('survives the agent restarting: the cache keeps serving, the service is back within a register interval', async () => {
       await consul.stop();
       // Agent down: the caller's cache still knows the node, so calls keep working.
-      expect(await client.call('greeter', 'Greeter.Hello', { name: 'during' })).toEqual({
+      expect(await client().call('greeter', 'Greeter.Hello', { name: 'during' })).toEqual({
         msg: 'Hello during',
       });
       await consul.start();
@@ -98,13 +58,13 @@ describe.skipIf(consulAvailability.skip)(
       } finally {
         await direct.close?.();
       }
-      expect(await client.call('greeter', 'Greeter.Hello', { name: 'after' })).toEqual({
+      expect(await client().call('greeter', 'Greeter.Hello', { name: 'after' })).toEqual({
         msg: 'Hello after',
       });
     });
 
     it('deregisters on close', async () => {
-      await service.close();
+      await pair!.service.close();
       const direct = createRegistry('consul', consul.address);
       try {
         expect((await direct.getService('greeter')).flatMap((s) => s.nodes)).toEqual([]);

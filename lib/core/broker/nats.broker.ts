@@ -39,6 +39,7 @@ import { BROKER_ERROR_ID, isJetStreamMissing, Link, unavailable } from './nats/l
 import { errorText } from '../errors/error-text.js';
 import { resolveNatsOptions, type NatsBrokerOptions, type ResolvedNatsOptions } from './nats/options.js';
 import { Streams } from './nats/streams.js';
+import { StreamPublisher } from './nats/stream-publisher.js';
 
 export type { NatsBrokerOptions, NatsTlsOptions } from './nats/options.js';
 
@@ -65,6 +66,7 @@ interface Connected {
   js: JetStreamClient;
   jsm: JetStreamManager;
   streams: Streams;
+  publisher: StreamPublisher;
 }
 
 export class NatsBroker implements Broker {
@@ -121,6 +123,7 @@ export class NatsBroker implements Broker {
       js: JS.jetstream(nc, { timeout }),
       jsm,
       streams: new Streams(nc, jsm, this.options),
+      publisher: new StreamPublisher(nc),
     };
   }
 
@@ -134,6 +137,7 @@ export class NatsBroker implements Broker {
     for (const sub of this.subscriptions) sub.unsubscribe();
     this.subscriptions.clear();
     conn.streams.close();
+    conn.publisher.close();
     if (conn.link.connected) await conn.nc.flush().catch(() => {});
     await conn.nc.close().catch(() => {});
     await conn.link.closed();
@@ -200,10 +204,7 @@ export class NatsBroker implements Broker {
     for (;;) {
       try {
         await conn.link.failOnDisconnect(
-          conn.js.publish(topic, data, {
-            msgID,
-            timeout: Math.max(deadline - Date.now(), MIN_IN_FLIGHT),
-          }),
+          conn.publisher.publish(topic, data, msgID, Math.max(deadline - Date.now(), MIN_IN_FLIGHT)),
         );
         return;
       } catch (error) {

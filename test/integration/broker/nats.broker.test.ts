@@ -111,6 +111,20 @@ describe.skipIf(natsRequirement.skip)('NatsBroker', () => {
     expect(consumer.config).toMatchObject({ ack_policy: 'explicit', filter_subject: topic });
   });
 
+  it("a full stream refuses a publish with a 503 carrying the stream's reason, retryable (nothing stored)", async () => {
+    const topic = `full.${randomUUID()}`;
+    const member = await broker({ maxMessages: 3 });
+    await member.subscribe(topic, () => new Promise<void>(() => {}), { queue: 'stuck' });
+    const publisher = await broker();
+    for (const n of range(3)) await publisher.publish(topic, { header: {}, body: body(n) });
+    const refused = await publisher.publish(topic, { header: {}, body: body(3) }).catch((e: unknown) => e);
+    expect(refused).toBeInstanceOf(MicroError);
+    expect(refused).toMatchObject({ code: 503, retryable: true });
+    expect((refused as MicroError).detail).toMatch(/maximum messages exceeded/i);
+    const info = await jsm.streams.info(await jsm.streams.find(topic));
+    expect(info.state.messages).toBe(3);
+  });
+
   it('queue group: 3 members share 600 messages, each delivered once', async () => {
     const topic = `queue.${randomUUID()}`;
     const got: number[][] = [[], [], []];

@@ -34,12 +34,13 @@ function Chart({ title, unit, series, data, testid }) {
   const plot = useRef(null);
   const scheme = useColorScheme();
   useEffect(() => {
+    const el = box.current;
     const text = cssVar('--text', '#222');
     const grid = cssVar('--grid', 'rgba(128,128,128,0.2)');
     const axis = { stroke: text, grid: { stroke: grid, width: 1 }, ticks: { stroke: grid, width: 1 } };
     plot.current = new uPlot(
       {
-        width: Math.max(240, box.current.clientWidth),
+        width: Math.max(240, el.clientWidth),
         height: 180,
         scales: {
           y: { range: (_u, _min, max) => [0, max > 0 ? max * 1.1 : 1] },
@@ -49,12 +50,12 @@ function Chart({ title, unit, series, data, testid }) {
         legend: { live: true },
       },
       data,
-      box.current,
+      el,
     );
     const resize = new ResizeObserver(() =>
-      plot.current?.setSize({ width: Math.max(240, box.current.clientWidth), height: 180 }),
+      plot.current?.setSize({ width: Math.max(240, el.clientWidth), height: 180 }),
     );
-    resize.observe(box.current);
+    resize.observe(el);
     return () => {
       resize.disconnect();
       plot.current?.destroy();

@@ -63,6 +63,7 @@ describe.skipIf(chromiumCheck.skip)('dashboard in headless Chromium', () => {
   let context: BrowserContext;
   let page: Page;
   const foreign: string[] = [];
+  const pageErrors: string[] = [];
 
   /** Every request the page makes must go to the dashboard's own origin. */
   const watchOrigin = (p: Page, origin: string): void => {
@@ -72,6 +73,12 @@ describe.skipIf(chromiumCheck.skip)('dashboard in headless Chromium', () => {
     });
     p.on('websocket', (ws) => {
       if (new URL(ws.url()).host !== host) foreign.push(ws.url());
+    });
+    // script errors and CSP refusals (HTTP errors are not: the 401 and 409 scenarios cause them)
+    p.on('pageerror', (error) => pageErrors.push(error.message));
+    p.on('console', (message) => {
+      if (message.type() === 'error' && !/^Failed to load resource/.test(message.text()))
+        pageErrors.push(message.text());
     });
   };
 
@@ -261,7 +268,8 @@ describe.skipIf(chromiumCheck.skip)('dashboard in headless Chromium', () => {
     expect(unlabelled).toEqual([]);
   });
 
-  it('never sends a request outside its own origin', () => {
+  it('never sends a request outside its own origin, and the page logs no error', () => {
     expect(foreign).toEqual([]);
+    expect(pageErrors).toEqual([]);
   });
 });

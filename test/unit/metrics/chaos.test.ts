@@ -27,10 +27,10 @@ describe('chaos snapshot', () => {
 
   it("lists a client's open breakers with their scope", () => {
     const breakers = new CircuitBreakers();
-    const service = breakers.for('ledger', 'Ledger.Add', { consecutive: 1 });
+    const whole = breakers.for('ledger', 'Ledger.Add', { consecutive: 1 });
     const endpoint = breakers.for('ledger', 'Ledger.Get', { consecutive: 1, scope: 'endpoint' });
     expect(breakers.openBreakers()).toEqual([]);
-    service.exit(service.enter(Date.now()) as number, unavailable());
+    whole.exit(whole.enter(Date.now()) as number, unavailable());
     endpoint.exit(endpoint.enter(Date.now()) as number, unavailable());
     expect(breakers.openBreakers()).toEqual([
       { service: 'ledger', state: 'open' },

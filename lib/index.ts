@@ -51,6 +51,11 @@ export {
   type MicroGatewayModuleOptions,
 } from './nest/gateway/micro-gateway.module.js';
 export {
+  MICRO_DASHBOARD,
+  MicroDashboardModule,
+  type MicroDashboardModuleOptions,
+} from './nest/web/micro-dashboard.module.js';
+export {
   TraceContextLogger,
   useTraceContextLogger,
   type LogFormat,

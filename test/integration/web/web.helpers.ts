@@ -5,7 +5,7 @@
  * that collects frames.
  */
 import 'reflect-metadata';
-import { Controller, Module } from '@nestjs/common';
+import { Controller, Module, type DynamicModule, type INestApplication } from '@nestjs/common';
 import { Payload } from '@nestjs/microservices';
 import WebSocket from 'ws';
 import { MemoryBroker } from '../../../lib/core/broker/index.js';
@@ -35,8 +35,10 @@ export interface WebApps {
   close(): Promise<void>;
 }
 
-/** The chat service and a caller app on one memory registry and broker. */
-export async function startWebApps(): Promise<WebApps> {
+/** The chat service and a caller app on one memory registry and broker; `callerImports` join the caller. */
+export async function startWebApps(
+  callerImports: DynamicModule[] = [],
+): Promise<WebApps & { caller: INestApplication }> {
   const registry = new MemoryRegistry();
   const broker = new MemoryBroker();
   @Module({
@@ -45,10 +47,18 @@ export async function startWebApps(): Promise<WebApps> {
     providers: [TagInterceptor],
   })
   class ServiceModule {}
-  @Module({ imports: [MicroModule.forRoot({ name: 'dashboard', registry, broker, env: false })] })
+  @Module({
+    imports: [MicroModule.forRoot({ name: 'dashboard', registry, broker, env: false }), ...callerImports],
+  })
   class CallerModule {}
   const pair = await startPair(ServiceModule, CallerModule);
-  return { registry, broker, client: pair.caller.get(MicroClient), close: () => closePair(pair) };
+  return {
+    registry,
+    broker,
+    caller: pair.caller,
+    client: pair.caller.get(MicroClient),
+    close: () => closePair(pair),
+  };
 }
 
 export interface SseEvent {

@@ -12,7 +12,7 @@
 // needs from another group's chunk under mangled names (`_<file>$<name>`); the core chunk imports
 // no other group, so the Nest-free entries (registry, transport, errors…) never load Nest.
 import { build } from 'esbuild';
-import { readFileSync, writeFileSync } from 'node:fs';
+import { cpSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { relative, resolve as resolvePath } from 'node:path';
 
 const pkg = JSON.parse(readFileSync('package.json', 'utf8'));
@@ -38,6 +38,10 @@ function groupOf(file) {
   if (file === `${lib}nest/health/terminus.indicator.js`) return 'terminus';
   if (file === `${lib}index.js`) return 'nest';
   const top = file.slice(lib.length).split('/')[0];
+  // the dashboard's server rides in the gateway's chunk (both HTTP front ends): the root entry
+  // exports MicroDashboardModule beside MicroGatewayModule, and one more chunk is one more file a
+  // Nest service loads at start
+  if (top === 'web') return 'gateway';
   if (!file.startsWith(lib) || !top.length || top.endsWith('.js'))
     throw new Error(`bundle: ${file} belongs to no group`);
   return top;
@@ -187,4 +191,9 @@ for (const file of Object.keys(result.metafile.outputs).filter((f) => f.endsWith
 }
 if (renamed.length > 0)
   throw new Error(`bundle: classes renamed by the bundler (their .name would change): ${renamed.join(', ')}`);
-console.log(`bundle: ${Object.keys(entryPoints).length} entry points in dist/pkg`);
+// the dashboard's static files (no build step), where lib/web/assets.ts looks for them beside the bundle
+rmSync('dist/pkg/web-assets', { recursive: true, force: true });
+cpSync('lib/web/assets', 'dist/pkg/web-assets', { recursive: true });
+console.log(
+  `bundle: ${Object.keys(entryPoints).length} entry points in dist/pkg, dashboard assets in dist/pkg/web-assets`,
+);

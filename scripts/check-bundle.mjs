@@ -19,4 +19,29 @@ if (wrong.length > 0) {
   console.error(`check-bundle: exported classes renamed in the bundle:\n  ${wrong.join('\n  ')}`);
   process.exit(1);
 }
-console.log(`check-bundle: ${entries} entry points load from dist/pkg, exported names intact`);
+
+// the dashboard finds its assets from the bundle (dist/pkg/web-assets) and its vendor modules
+const { MicroDashboard } = await import(`${pkg.name}/web`);
+const { MemoryRegistry } = await import(`${pkg.name}/registry`);
+const noCalls = () => Promise.reject(new Error('no calls in check-bundle'));
+const dashboard = new MicroDashboard({
+  registry: new MemoryRegistry(),
+  client: { call: noCalls, publish: noCalls, stream: () => ({ [Symbol.asyncIterator]: noCalls }) },
+});
+try {
+  const base = `http://${await dashboard.listen('127.0.0.1:0')}`;
+  for (const path of ['/', '/vendor/preact.mjs']) {
+    const res = await fetch(`${base}${path}`);
+    if (res.status !== 200) wrong.push(`dashboard from dist/pkg: GET ${path} answered ${res.status}`);
+    await res.arrayBuffer();
+  }
+} finally {
+  await dashboard.close();
+}
+if (wrong.length > 0) {
+  console.error(`check-bundle: ${wrong.join('\n  ')}`);
+  process.exit(1);
+}
+console.log(
+  `check-bundle: ${entries} entry points load from dist/pkg, exported names intact, dashboard assets found`,
+);

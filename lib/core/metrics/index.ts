@@ -10,4 +10,24 @@ export {
   type PrometheusOptions,
   type PrometheusEndpoint,
 } from './prometheus.js';
-export { DebugStats, readStats, STATS_ENDPOINT, type DebugStatsResponse } from './debug-stats.js';
+export {
+  DebugStats,
+  readStats,
+  STATS_ENDPOINT,
+  HEALTH_ENDPOINT,
+  type DebugStatsResponse,
+} from './debug-stats.js';
+export {
+  LatencyHistogram,
+  LATENCY_BOUNDS_MS,
+  histogramQuantile,
+  type LatencyHistogramJson,
+} from './latency-histogram.js';
+export {
+  chaosSnapshot,
+  mergeChaos,
+  type ChaosSnapshot,
+  type ChaosSource,
+  type EjectedNode,
+  type OpenBreaker,
+} from './chaos.js';

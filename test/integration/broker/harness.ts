@@ -1,7 +1,9 @@
 /**
- * Helpers shared by the broker tests (Redis and HTTP): member processes and reading what they
- * received, and a hand-made HTTP-broker subscriber node in the registry (as go-micro registers one).
+ * Helpers shared by the broker tests (HTTP, Redis, NATS): member processes and reading what they
+ * received, numbered message bodies, and a hand-made HTTP-broker subscriber node in the registry (as
+ * go-micro registers one).
  */
+import type { BrokerEvent } from '../../../lib/core/broker/broker.js';
 import { BROADCAST_VERSION, HTTP_BROKER_SERVICE } from '../../../lib/core/broker/http.broker.js';
 import type { Registry } from '../../../lib/core/registry/registry.js';
 import { startProcess, waitFor, type Started } from '../../support/processes.js';
@@ -44,6 +46,12 @@ export const range = (n: number): number[] => Array.from({ length: n }, (_, i) =
 export function body(n: number): Buffer {
   return Buffer.from(JSON.stringify({ n }));
 }
+
+/** The `n` of an event whose body is `body(n)`. */
+export const numberOf = (e: BrokerEvent): number => JSON.parse(e.message.body.toString()).n as number;
+
+/** A moment for what must not happen (a duplicate, a redelivery) to show if it would. */
+export const settle = (ms = 300): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
 /** Registers a broadcast subscriber of `topic` at `address` for the HTTP broker, as go-micro's does. */
 export async function registerSubscriberNode(

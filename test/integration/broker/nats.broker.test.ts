@@ -15,14 +15,13 @@ import { createRegistry } from '../../../lib/core/registry/index.js';
 import { MicroError } from '../../../lib/core/errors/micro-error.js';
 import { natsRequirement, startNats, type NatsServer } from '../../support/nats.js';
 import { waitFor } from '../../support/processes.js';
-import { body, range } from './harness.js';
+import { body, numberOf, range, settle } from './harness.js';
+import { deadLetterRow, manualAckRow, type QueueBrokerHarness } from './queue-broker.rows.js';
 import { MeterProvider } from '@opentelemetry/sdk-metrics';
 import { attachMeterProvider } from '../../../lib/core/metrics/index.js';
 import { TestReader } from '../../support/metrics.js';
 
 const fast: NatsBrokerOptions = { visibilityTimeout: 500, maxDeliveries: 3 };
-const numberOf = (e: BrokerEvent): number => JSON.parse(e.message.body.toString()).n as number;
-const settle = (ms = 300): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
 describe.skipIf(natsRequirement.skip)('NatsBroker', () => {
   let server: NatsServer;
@@ -53,6 +52,12 @@ describe.skipIf(natsRequirement.skip)('NatsBroker', () => {
     await b.connect();
     return b;
   }
+
+  const harness: QueueBrokerHarness<NatsBroker> = {
+    system: 'nats',
+    topic: (name) => `${name}.${randomUUID()}`,
+    broker: (options) => broker(options),
+  };
 
   it('is MICRO_BROKER=nats, with MICRO_BROKER_ADDRESS as go-micro reads it', () => {
     const b = createBroker('nats', server.address, createRegistry('memory'));
@@ -141,55 +146,24 @@ describe.skipIf(natsRequirement.skip)('NatsBroker', () => {
     for (const list of got) expect(list.length).toBeGreaterThan(0);
   }, 60_000);
 
-  it('a throwing handler gets the message again, then it is dead-lettered after maxDeliveries', async () => {
-    const topic = `dlq.${randomUUID()}`;
-    const b = await broker();
-    const attempts: number[] = [];
-    await b.subscribe(
-      topic,
-      (e) => {
-        attempts.push(e.attempt ?? 0);
-        throw new Error('handler failed');
-      },
-      { queue: 'q' },
-    );
-    const before = b.stats().deadLettered;
-    await b.publish(topic, { header: { 'x-id': '7' }, body: body(7) });
-    await waitFor(() => b.stats().deadLettered === before + 1, 20_000, 'dead-lettered');
-    expect(attempts).toEqual([1, 2, 3]);
-    const dead = { 'messaging.system': 'nats', 'messaging.destination.name': topic };
-    expect((await reader.point('micro.messaging.dead_lettered', dead))?.value).toBe(1);
-    const letter = await jsm.streams.getMessage('micro_dlq', { last_by_subj: `micro.dlq.${topic}` });
-    expect(letter).not.toBeNull();
-    expect(letter!.header.get('Micro-Queue')).toBe('q');
-    expect(letter!.header.get('Micro-Attempts')).toBe('3');
-    expect(letter!.header.get('Micro-Error')).toBe('handler failed');
-    const envelope = JSON.parse(letter!.string()) as { Header: Record<string, string>; Body: string };
-    expect(envelope.Header['X-Id']).toBe('7');
-    expect(JSON.parse(Buffer.from(envelope.Body, 'base64').toString())).toEqual({ n: 7 });
-    const info = await jsm.consumers.info(await jsm.streams.find(topic), 'q');
-    expect(info.num_ack_pending + info.num_pending).toBe(0);
-    await settle(800);
-    expect(attempts).toHaveLength(3);
-  }, 30_000);
+  deadLetterRow(harness, {
+    reader,
+    expectDeadLetter: async (topic) => {
+      const letter = await jsm.streams.getMessage('micro_dlq', { last_by_subj: `micro.dlq.${topic}` });
+      expect(letter).not.toBeNull();
+      expect(letter!.header.get('Micro-Queue')).toBe('q');
+      expect(letter!.header.get('Micro-Attempts')).toBe('3');
+      expect(letter!.header.get('Micro-Error')).toBe('handler failed');
+      const envelope = JSON.parse(letter!.string()) as { Header: Record<string, string>; Body: string };
+      expect(envelope.Header['X-Id']).toBe('7');
+      expect(JSON.parse(Buffer.from(envelope.Body, 'base64').toString())).toEqual({ n: 7 });
+      const info = await jsm.consumers.info(await jsm.streams.find(topic), 'q');
+      expect(info.num_ack_pending + info.num_pending).toBe(0);
+    },
+    redeliveryMs: 800,
+  });
 
-  it('manual ack: an unacknowledged message comes back after the visibility timeout', async () => {
-    const topic = `ack.${randomUUID()}`;
-    const b = await broker();
-    const attempts: number[] = [];
-    await b.subscribe(
-      topic,
-      async (e) => {
-        attempts.push(e.attempt ?? 0);
-        if ((e.attempt ?? 1) >= 2) await e.ack();
-      },
-      { queue: 'q', autoAck: false },
-    );
-    await b.publish(topic, { header: {}, body: body(1) });
-    await waitFor(() => attempts.length >= 2, 20_000, 'redelivery');
-    await settle(1_000);
-    expect(attempts).toEqual([1, 2]);
-  }, 30_000);
+  manualAckRow(harness, { redeliveryMs: 1_000 });
 
   it('a handler running longer than the visibility timeout keeps its message (no redelivery meanwhile)', async () => {
     const topic = `long.${randomUUID()}`;

@@ -6,17 +6,16 @@
  */
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { BrokerEvent } from '../../../lib/core/broker/broker.js';
 import { NatsBroker, type NatsBrokerOptions } from '../../../lib/core/broker/nats.broker.js';
 import { MicroError } from '../../../lib/core/errors/micro-error.js';
 import { natsRequirement, startNats, type NatsServer } from '../../support/nats.js';
 import { freePort } from '../../support/ports.js';
 import { waitFor } from '../../support/processes.js';
-import { body, range } from './harness.js';
+import { body, numberOf, range } from './harness.js';
+import { outageRow } from './queue-broker.rows.js';
 
 const N = 3_000;
 const IN_FLIGHT = 16;
-const numberOf = (e: BrokerEvent): number => JSON.parse(e.message.body.toString()).n as number;
 
 describe.skipIf(natsRequirement.skip)('NatsBroker across a server restart', () => {
   let server: NatsServer;
@@ -84,35 +83,13 @@ describe.skipIf(natsRequirement.skip)('NatsBroker across a server restart', () =
     );
   }, 180_000);
 
-  it('while the server is down: publish and subscribe fail with a 503 at once; publishTimeout waits for it', async () => {
-    const dead = new NatsBroker({ servers: `127.0.0.1:${await freePort()}` });
-    await expect(dead.connect()).rejects.toMatchObject({ code: 503 });
-    await expect(dead.publish('x', { header: {}, body: Buffer.alloc(0) })).rejects.toBeInstanceOf(MicroError);
-
-    const topic = `down.${randomUUID()}`;
-    const b = await broker();
-    const got: number[] = [];
-    await b.subscribe(topic, (e) => void got.push(numberOf(e)));
-    await b.subscribe(`${topic}.q`, (e) => void got.push(numberOf(e)), { queue: 'q' });
-    const waiting = await broker({ publishTimeout: 30_000 });
-    await server.stop();
-    await waitFor(() => !b.connected(), 10_000, 'the broker to see the outage');
-    const error = await b.publish(topic, { header: {}, body: body(1) }).catch((e: unknown) => e);
-    expect(error).toBeInstanceOf(MicroError);
-    expect(error).toMatchObject({ code: 503, retryable: true });
-    await expect(b.publish(`${topic}.q`, { header: {}, body: body(1) })).rejects.toMatchObject({ code: 503 });
-    await expect(b.subscribe('down', () => {})).rejects.toMatchObject({ code: 503 });
-    const pending = waiting.publish(`${topic}.q`, { header: {}, body: body(2) });
-    await server.restart();
-    await expect(pending).resolves.toBeUndefined();
-    // the broadcast subscription is back, and the queue group got the publish that waited
-    await waitFor(
-      async () => {
-        await b.publish(topic, { header: {}, body: body(3) }).catch(() => {});
-        return got.includes(3) && got.includes(2);
-      },
-      30_000,
-      'deliveries after the restart',
-    );
-  }, 120_000);
+  outageRow(
+    { system: 'nats', topic: (name) => `${name}.${randomUUID()}`, broker: (options) => broker(options) },
+    {
+      unreachable: async () => new NatsBroker({ servers: `127.0.0.1:${await freePort()}` }),
+      stop: () => server.stop(),
+      restart: () => server.restart(),
+      publishTimeout: 30_000,
+    },
+  );
 });

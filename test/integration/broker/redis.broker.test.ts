@@ -11,13 +11,13 @@ import { RedisBroker, type RedisBrokerOptions } from '../../../lib/core/broker/r
 import { freePort } from '../../support/ports.js';
 import { waitFor } from '../../support/processes.js';
 import { redisRequirement, startRedis, type RedisServer } from '../../support/redis.js';
-import { body, range } from './harness.js';
+import { body, numberOf, range } from './harness.js';
+import { deadLetterRow, manualAckRow, outageRow, type QueueBrokerHarness } from './queue-broker.rows.js';
 import { MeterProvider } from '@opentelemetry/sdk-metrics';
 import { attachMeterProvider } from '../../../lib/core/metrics/index.js';
 import { TestReader } from '../../support/metrics.js';
 
 const fast: RedisBrokerOptions = { visibilityTimeout: 300, claimInterval: 50 };
-const numberOf = (e: BrokerEvent): number => JSON.parse(e.message.body.toString()).n as number;
 
 describe.skipIf(redisRequirement.skip)('RedisBroker', () => {
   let redis: RedisServer;
@@ -44,6 +44,12 @@ describe.skipIf(redisRequirement.skip)('RedisBroker', () => {
     await b.connect();
     return b;
   }
+
+  const harness: QueueBrokerHarness<RedisBroker> = {
+    system: 'redis',
+    topic: (name) => `${name}-${randomUUID()}`,
+    broker: (options) => broker(options),
+  };
 
   it('carries header and binary body; broadcast and queue subscribers both get a publish', async () => {
     const topic = `t-${randomUUID()}`;
@@ -114,59 +120,29 @@ describe.skipIf(redisRequirement.skip)('RedisBroker', () => {
     expect(got[0]).toBe(1);
   }, 60_000);
 
-  it('a throwing handler gets the message again, then it is dead-lettered after maxDeliveries', async () => {
-    const topic = `dlq-${randomUUID()}`;
-    const b = await broker({ maxDeliveries: 3 });
-    const attempts: number[] = [];
-    await b.subscribe(
-      topic,
-      (e) => {
-        attempts.push(e.attempt ?? 0);
-        throw new Error('handler failed');
-      },
-      { queue: 'q' },
-    );
-    await b.publish(topic, { header: { 'x-id': '7' }, body: body(7) });
-    await waitFor(() => b.stats().deadLettered === 1, 20_000, 'dead-lettered');
-    expect(attempts).toEqual([1, 2, 3]);
-    const dead = { 'messaging.system': 'redis', 'messaging.destination.name': topic };
-    expect((await reader.point('micro.messaging.dead_lettered', dead))?.value).toBe(1);
-    const admin = new Redis(redis.url);
-    try {
-      const entries = await admin.xrange(`micro:dlq:${topic}`, '-', '+');
-      expect(entries).toHaveLength(1);
-      const fields = Object.fromEntries(
-        entries[0]![1].flatMap((v, i, a) => (i % 2 ? [] : [[v, a[i + 1]]])) as [string, string][],
-      );
-      expect(JSON.parse(fields.h!)).toEqual({ 'x-id': '7' });
-      expect(JSON.parse(fields.b!)).toEqual({ n: 7 });
-      expect(fields).toMatchObject({ queue: 'q', attempts: '3', error: 'handler failed' });
-      const pending = (await admin.xpending(`micro:topic:${topic}`, 'q')) as [number];
-      expect(pending[0]).toBe(0);
-    } finally {
-      admin.disconnect();
-    }
-    await new Promise((r) => setTimeout(r, 400));
-    expect(attempts).toHaveLength(3);
-  }, 30_000);
+  deadLetterRow(harness, {
+    reader,
+    expectDeadLetter: async (topic) => {
+      const admin = new Redis(redis.url);
+      try {
+        const entries = await admin.xrange(`micro:dlq:${topic}`, '-', '+');
+        expect(entries).toHaveLength(1);
+        const fields = Object.fromEntries(
+          entries[0]![1].flatMap((v, i, a) => (i % 2 ? [] : [[v, a[i + 1]]])) as [string, string][],
+        );
+        expect(JSON.parse(fields.h!)).toEqual({ 'x-id': '7' });
+        expect(JSON.parse(fields.b!)).toEqual({ n: 7 });
+        expect(fields).toMatchObject({ queue: 'q', attempts: '3', error: 'handler failed' });
+        const pending = (await admin.xpending(`micro:topic:${topic}`, 'q')) as [number];
+        expect(pending[0]).toBe(0);
+      } finally {
+        admin.disconnect();
+      }
+    },
+    redeliveryMs: 400,
+  });
 
-  it('manual ack: an unacknowledged message comes back after the visibility timeout', async () => {
-    const topic = `ack-${randomUUID()}`;
-    const b = await broker();
-    const attempts: number[] = [];
-    await b.subscribe(
-      topic,
-      async (e) => {
-        attempts.push(e.attempt ?? 0);
-        if ((e.attempt ?? 1) >= 2) await e.ack();
-      },
-      { queue: 'q', autoAck: false },
-    );
-    await b.publish(topic, { header: {}, body: body(1) });
-    await waitFor(() => attempts.length >= 2, 20_000, 'redelivery');
-    await new Promise((r) => setTimeout(r, 700));
-    expect(attempts).toEqual([1, 2]);
-  }, 30_000);
+  manualAckRow(harness, { redeliveryMs: 700 });
 
   it('a restarted member with a fixed consumer name takes up its own pending messages, once each', async () => {
     const topic = `fixed-${randomUUID()}`;
@@ -224,22 +200,10 @@ describe.skipIf(redisRequirement.skip)('RedisBroker', () => {
     await waitFor(() => got.length === 1, 10_000, 'the retried subscribe delivers');
   }, 30_000);
 
-  it('fails with a 503 MicroError when Redis is unreachable, and waits up to publishTimeout', async () => {
-    const dead = new RedisBroker({ url: `redis://127.0.0.1:${await freePort()}` });
-    await expect(dead.connect()).rejects.toMatchObject({ code: 503 });
-    await expect(dead.publish('x', { header: {}, body: Buffer.alloc(0) })).rejects.toBeInstanceOf(MicroError);
-
-    const b = await broker();
-    const waiting = await broker({ publishTimeout: 20_000 });
-    await redis.stop();
-    // The server has exited; the broker learns it when its sockets close.
-    await waitFor(() => !b.connected(), 10_000, 'the broker to see the outage');
-    const error = await b.publish('down', { header: {}, body: body(1) }).catch((e: unknown) => e);
-    expect(error).toBeInstanceOf(MicroError);
-    expect(error).toMatchObject({ code: 503, retryable: true });
-    await expect(b.subscribe('down', () => {})).rejects.toMatchObject({ code: 503 });
-    const pending = waiting.publish('down', { header: {}, body: body(1) });
-    await redis.restart();
-    await expect(pending).resolves.toBeUndefined();
-  }, 60_000);
+  outageRow(harness, {
+    unreachable: async () => new RedisBroker({ url: `redis://127.0.0.1:${await freePort()}` }),
+    stop: () => redis.stop(),
+    restart: () => redis.restart(),
+    publishTimeout: 20_000,
+  });
 });

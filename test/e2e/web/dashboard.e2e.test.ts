@@ -2,10 +2,13 @@
 // browser download) against real Nest services on mDNS (a private port on 127.0.0.1): the fleet
 // changes live as a service starts and stops, the generated form calls an endpoint, a MicroError
 // is shown, a stream is opened/sent/cancelled, a published message reaches a subscription, a token
-// is asked for on 401, and no request leaves the dashboard's origin. Screenshots of each page,
+// is asked for on 401, the page works mounted under a path prefix, the keyboard reaches everything,
+// and no request leaves the dashboard's origin. Screenshots of each page,
 // light and dark, go to test-results/screenshots/ (git-ignored) for a person to look at.
 import 'reflect-metadata';
 import { existsSync, mkdirSync } from 'node:fs';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { Module, type INestMicroservice, type Type } from '@nestjs/common';
 import { Test } from '@nestjs/testing';
 import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
@@ -241,6 +244,42 @@ describe.skipIf(chromiumCheck.skip)('dashboard in headless Chromium', () => {
       );
     } finally {
       await guardedPage.close();
+    }
+  });
+
+  it('works mounted under a path prefix (every URL of the page is relative)', async () => {
+    const prefix = '/ops/dash';
+    const under = (url = '/'): string | undefined => {
+      const path = url.split('?')[0];
+      return path === prefix || path.startsWith(`${prefix}/`) ? path.slice(prefix.length) : undefined;
+    };
+    const server = createServer((req, res) => {
+      const rest = under(req.url);
+      if (rest === undefined) res.writeHead(404).end();
+      else dashboard.handle(req, res, rest);
+    });
+    server.on('upgrade', (req, socket, head: Buffer) => {
+      const rest = under(req.url);
+      if (rest === undefined || !dashboard.handleUpgrade(req, socket, head, rest)) socket.destroy();
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    const origin = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+    const mounted = await context.newPage();
+    watchOrigin(mounted, `${origin}${prefix}`); // and under the prefix
+    try {
+      await mounted.goto(`${origin}${prefix}`);
+      expect(mounted.url()).toBe(`${origin}${prefix}/`);
+      await mounted.getByRole('link', { name: 'dash-greeter' }).click();
+      await mounted.getByRole('link', { name: 'Greeter.Echo' }).click();
+      await mounted.getByRole('button', { name: 'Open stream' }).click();
+      await mounted.getByLabel('text string').fill('prefixed');
+      await mounted.getByRole('button', { name: 'Send', exact: true }).click();
+      await mounted.getByTestId('stream-replies').getByText('echo: prefixed').waitFor();
+      await mounted.getByRole('button', { name: 'Cancel stream' }).click();
+    } finally {
+      await mounted.close();
+      server.closeAllConnections();
+      await new Promise((resolve) => server.close(resolve));
     }
   });
 

@@ -2,10 +2,13 @@
 // 127.0.0.1, both sides configured by go-micro's variables (MICRO_REGISTRY=nats,
 // MICRO_TRANSPORT=nats and their addresses; MICRO_SERVER_ADDRESS=":0" makes the Go server take an
 // _INBOX subject, as go-micro's default does). Rows: a Go service found through the NATS registry and
-// called (unary and a server stream) over the NATS transport from Node, a Node service found and
-// called by a Go client, and each side seeing the other's node (address = subject, transport = nats).
+// called (unary, a server stream, a bidi stream, a client stream) over the NATS transport from Node,
+// a Node service found and called (unary, server, bidi and client streams) by a Go client, and each
+// side seeing the other's node (address = subject, transport = nats). Streams with a Go peer carry
+// go-micro's wire: the Node client's credit-window offer is ignored by the Go server, and the Go
+// client makes none (nats.flow.ts).
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { firstValueFrom, of, toArray } from 'rxjs';
+import { firstValueFrom, from, of, toArray } from 'rxjs';
 import { MemoryBroker } from '../../lib/core/broker/index.js';
 import { NatsRegistry } from '../../lib/core/registry/nats/index.js';
 import { CacheRegistry } from '../../lib/core/registry/cache.registry.js';
@@ -100,6 +103,27 @@ describe.skipIf(goAvailability.skip || natsRequirement.skip)(
       expect(replies).toEqual([{ msg: 'Hello Ann #1' }, { msg: 'Hello Ann #2' }, { msg: 'Hello Ann #3' }]);
     });
 
+    it('Node runs a bidi stream with the Go service over the NATS transport', async () => {
+      const names = ['a', 'b', 'Zoë'];
+      const replies = await firstValueFrom(
+        client
+          .stream('go.greeter', 'Greeter.Bidi', from(names.map((name) => ({ name }))), { endGrace: 300 })
+          .pipe(toArray()),
+      );
+      expect(replies).toEqual(names.map((n) => ({ msg: `Hello ${n}` })));
+    });
+
+    it('Node runs a client stream to the Go service over the NATS transport: its one reply after our end', async () => {
+      const replies = await firstValueFrom(
+        client
+          .stream('go.greeter', 'Greeter.Collect', from([{ name: 'a' }, { name: 'b' }, { name: 'ç' }]), {
+            endGrace: 300,
+          })
+          .pipe(toArray()),
+      );
+      expect(replies).toEqual([{ msg: 'a,b,ç' }]);
+    });
+
     it('Go finds the Node service through the NATS registry', async () => {
       const [found] = await runGoPeer(['get', '--service', 'node.greeter', '--wait', '2s'], env);
       const services = found!.services as Array<{
@@ -138,6 +162,56 @@ describe.skipIf(goAvailability.skip || natsRequirement.skip)(
         [1, 2, 3].map((i) => ({ msg: `Hello Ann #${i}` })),
       );
       expect(lines.find((l) => l.event === 'end')).toMatchObject({ ok: true, reason: 'eof', received: 3 });
+    });
+
+    it('a Go client runs a bidi stream with the Node service over the NATS transport', async () => {
+      const lines = await runGoPeer(
+        [
+          'stream',
+          '--service',
+          'node.greeter',
+          '--endpoint',
+          'Greeter.Bidi',
+          '--timeout',
+          '8s',
+          ...['--send', '{"name":"a"}', '--send', '{"name":"b"}', '--send', '{"name":"€"}'],
+          '--recv',
+          '3',
+        ],
+        env,
+        { timeoutMs: 20_000 },
+      );
+      expect(lines.filter((l) => l.event === 'recv').map((l) => l.body)).toEqual(
+        ['a', 'b', '€'].map((n) => ({ msg: `Hello ${n}` })),
+      );
+      expect(lines.find((l) => l.event === 'end')).toMatchObject({ ok: true, reason: 'count', received: 3 });
+    });
+
+    it('a Go client streams requests to the Node service over the NATS transport (client stream)', async () => {
+      const lines = await runGoPeer(
+        [
+          'stream',
+          '--service',
+          'node.greeter',
+          '--endpoint',
+          'Greeter.Collect',
+          '--timeout',
+          '8s',
+          ...['--send', '{"name":"a"}', '--send', '{"name":"b"}', '--close-after-send'],
+        ],
+        env,
+        { timeoutMs: 20_000 },
+      );
+      // as over http (streams.test.ts): go-micro's client cannot half-close, Close() sends EOS and
+      // shuts the stream, so the reply is never read by a Go client
+      expect(lines.filter((l) => l.event === 'sent')).toHaveLength(2);
+      expect(lines).toContainEqual({ event: 'closed', ok: true });
+      expect(lines.find((l) => l.event === 'end')).toMatchObject({
+        ok: false,
+        stage: 'recv',
+        received: 0,
+        raw: 'connection is shut down',
+      });
     });
   },
 );

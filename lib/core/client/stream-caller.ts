@@ -99,9 +99,13 @@ export class StreamCaller {
     return this.caller.transports.for(node).dial(node.address).stream(first);
   }
 
-  /** @internal Whether the server at `node` sends an end of stream after reading the client's. */
+  /**
+   * @internal Whether the server at `node` sends an end of stream after reading the client's: a
+   * nest-micro node, or any node on `tcp` (nest-micro's own transport). A go-micro node (on `http`
+   * or on `nats`, go-micro's transport/nats) does not.
+   */
   alwaysEnds(node: Node): boolean {
-    return node.metadata[FRAMEWORK_KEY] === FRAMEWORK || this.caller.transports.for(node).name !== 'http';
+    return node.metadata[FRAMEWORK_KEY] === FRAMEWORK || this.caller.transports.for(node).name === 'tcp';
   }
 
   /** @internal */

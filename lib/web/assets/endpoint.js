@@ -135,6 +135,11 @@ function StreamPanel({ service, endpoint, request, metadata, timeout }) {
   const end = () => {
     if (sendFrame({ type: 'end' })) setStatus('half-closed');
   };
+  // a server stream takes one request: send it and say there is no more
+  const sendAndEnd = () => {
+    send();
+    end();
+  };
   const cancel = () => {
     sendFrame({ type: 'cancel' });
     setStatus('cancelled');
@@ -147,6 +152,7 @@ function StreamPanel({ service, endpoint, request, metadata, timeout }) {
     <div class="buttons">
       <button type="button" onClick=${open} disabled=${isOpen || status === 'opening'}>Open stream</button>
       <button type="button" onClick=${send} disabled=${status !== 'open'}>Send</button>
+      <button type="button" onClick=${sendAndEnd} disabled=${status !== 'open'}>Send and end</button>
       <button type="button" onClick=${end} disabled=${status !== 'open'}>End sending</button>
       <button type="button" onClick=${cancel} disabled=${!isOpen} class="danger">Cancel stream</button>
     </div>

@@ -3,8 +3,8 @@
 // changes live as a service starts and stops, the generated form calls an endpoint, a MicroError
 // is shown, a stream is opened/sent/cancelled, a published message reaches a subscription, a token
 // is asked for on 401, the page works mounted under a path prefix, the keyboard reaches everything,
-// and no request leaves the dashboard's origin. Screenshots of each page,
-// light and dark, go to test-results/screenshots/ (git-ignored) for a person to look at.
+// and no request leaves the dashboard's origin. Screenshots of each page, light and dark, go to
+// test-results/screenshots/ (git-ignored) for a person to look at.
 import 'reflect-metadata';
 import { existsSync, mkdirSync } from 'node:fs';
 import { createServer } from 'node:http';
@@ -204,6 +204,12 @@ describe.skipIf(chromiumCheck.skip)('dashboard in headless Chromium', () => {
     await page.getByRole('button', { name: 'Cancel stream' }).click();
     await page.getByTestId('stream-status').getByText('Stream cancelled').waitFor();
     expect(await page.getByRole('button', { name: 'Send', exact: true }).isDisabled()).toBe(true);
+    // as for a server stream: one request, then the end of ours; the service ends the stream
+    await page.getByRole('button', { name: 'Open stream' }).click();
+    await page.getByLabel('text string').fill('last');
+    await page.getByRole('button', { name: 'Send and end' }).click();
+    await replies.getByText('echo: last').waitFor();
+    await page.getByTestId('stream-status').getByText('Stream ended by the service').waitFor();
   });
 
   it('publishes to a topic and shows the message on a subscription', async () => {

@@ -1,13 +1,23 @@
 /**
  * A Nest service for the gateway tests (`gw-greeter`): a validated request DTO, a typed failure, a
  * slow handler (timeouts), an endpoint that reports the metadata and deadline it got, one that
- * declares `scopes`, a server stream, and a subscriber that records what it received.
+ * declares `scopes`, a server stream, and a subscriber that records what it received; and
+ * `startGatewayGreeter`, which serves it as a Nest microservice registered in a given registry.
  */
-import { Controller } from '@nestjs/common';
+import { Controller, Module, type INestMicroservice } from '@nestjs/common';
 import { Ctx, Payload } from '@nestjs/microservices';
 import { IsInt, IsOptional, IsString } from 'class-validator';
 import { finalize, firstValueFrom, interval, map, Observable, range, reduce } from 'rxjs';
-import { Handler, MicroContext, MicroError, Subscriber } from '../../../lib/index.js';
+import { Test } from '@nestjs/testing';
+import type { Registry } from '../../../lib/core/registry/index.js';
+import {
+  Handler,
+  MicroContext,
+  MicroError,
+  MicroModule,
+  MicroServer,
+  Subscriber,
+} from '../../../lib/index.js';
 
 export class HelloRequest {
   @IsString()
@@ -103,4 +113,21 @@ export class GatewayGreeter {
   onEvent(@Payload() event: unknown): void {
     published.push(event);
   }
+}
+
+/** `gw-greeter` as a Nest microservice on 127.0.0.1, registered in `registry`, listening. */
+export async function startGatewayGreeter(registry: Registry): Promise<INestMicroservice> {
+  @Module({
+    imports: [MicroModule.forRoot({ name: 'gw-greeter', address: '127.0.0.1:0', registry, env: false })],
+    controllers: [GatewayGreeter],
+  })
+  class ServiceModule {}
+  const service = (
+    await Test.createTestingModule({ imports: [ServiceModule] }).compile()
+  ).createNestMicroservice({
+    ...MicroServer.fromModule(),
+    logger: ['error'],
+  });
+  await service.listen();
+  return service;
 }

@@ -14,10 +14,10 @@ import {
 import { Test } from '@nestjs/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createRegistry, type Registry, type Service } from '../../../lib/core/registry/index.js';
-import { MicroGatewayModule, MicroModule, MicroServer, type GatewayRequest } from '../../../lib/index.js';
+import { MicroGatewayModule, MicroModule, type GatewayRequest } from '../../../lib/index.js';
 import { freePort } from '../../support/ports.js';
 import { waitFor } from '../../support/processes.js';
-import { GatewayGreeter, published, ticks } from './gateway.fixture.js';
+import { published, startGatewayGreeter, ticks } from './gateway.fixture.js';
 
 @Injectable()
 class BlockGuard implements CanActivate {
@@ -60,25 +60,7 @@ describe('API gateway (MicroGatewayModule) over mDNS', () => {
 
   beforeAll(async () => {
     mdns = `127.0.0.1:${await freePort()}`;
-    @Module({
-      imports: [
-        MicroModule.forRoot({
-          name: 'gw-greeter',
-          address: '127.0.0.1:0',
-          registry: createRegistry('mdns', mdns),
-          env: false,
-        }),
-      ],
-      controllers: [GatewayGreeter],
-    })
-    class ServiceModule {}
-    service = (await Test.createTestingModule({ imports: [ServiceModule] }).compile()).createNestMicroservice(
-      {
-        ...MicroServer.fromModule(),
-        logger: ['error'],
-      },
-    );
-    await service.listen();
+    service = await startGatewayGreeter(createRegistry('mdns', mdns));
 
     registry = createRegistry('mdns', mdns);
     @Module({

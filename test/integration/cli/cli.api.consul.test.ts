@@ -3,12 +3,10 @@
 // scopes, an SSE stream, a publish reaching the service's subscriber over the HTTP broker, a node
 // that does not answer (503), a deadline (408), CORS, /openapi.json, and a clean exit on SIGTERM.
 import 'reflect-metadata';
-import { Module, type INestMicroservice } from '@nestjs/common';
-import { Test } from '@nestjs/testing';
+import type { INestMicroservice } from '@nestjs/common';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createRegistry, type Registry, type Service } from '../../../lib/core/registry/index.js';
-import { MicroModule, MicroServer } from '../../../lib/index.js';
-import { GatewayGreeter, published } from '../../e2e/gateway/gateway.fixture.js';
+import { published, startGatewayGreeter } from '../../e2e/gateway/gateway.fixture.js';
 import { consulAvailability, startConsul, type ConsulAgent } from '../../support/consul.js';
 import { freePort } from '../../support/ports.js';
 import { waitFor, type Started } from '../../support/processes.js';
@@ -25,25 +23,7 @@ describe.skipIf(consulAvailability.skip)(`nest-micro api on Consul ${consulAvail
 
   beforeAll(async () => {
     agent = await startConsul();
-    @Module({
-      imports: [
-        MicroModule.forRoot({
-          name: 'gw-greeter',
-          address: '127.0.0.1:0',
-          registry: createRegistry('consul', agent.address),
-          env: false,
-        }),
-      ],
-      controllers: [GatewayGreeter],
-    })
-    class ServiceModule {}
-    service = (await Test.createTestingModule({ imports: [ServiceModule] }).compile()).createNestMicroservice(
-      {
-        ...MicroServer.fromModule(),
-        logger: ['error'],
-      },
-    );
-    await service.listen();
+    service = await startGatewayGreeter(createRegistry('consul', agent.address));
     registry = createRegistry('consul', agent.address);
     ghost = {
       name: 'gw-ghost',

@@ -1,9 +1,12 @@
 /**
  * The e2e suite of issue 2, run once per transport: two Nest apps (service and caller) over a real
- * transport, found through a shared memory registry.
+ * transport, found through a shared memory registry. The "bad input" rows send go-micro's raw
+ * request as a plain client would: a curl-style POST on tcp and http, a NATS request carrying
+ * go-micro's JSON transport message on nats.
  */
 import 'reflect-metadata';
 import { request } from 'node:http';
+import { connect } from '@nats-io/transport-node';
 import { Module } from '@nestjs/common';
 import { Test } from '@nestjs/testing';
 import { firstValueFrom } from 'rxjs';
@@ -11,7 +14,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { MemoryBroker } from '../../lib/core/broker/index.js';
 import { MemoryRegistry } from '../../lib/core/registry/index.js';
 import { MicroClient, MicroError, MicroModule, MicroServer } from '../../lib/index.js';
-import { createTransport } from '../../lib/core/transport/index.js';
+import { createTransport, type Transport } from '../../lib/core/transport/index.js';
+import { decodeMessage, encodeMessage } from '../../lib/core/transport/nats/nats.wire.js';
 import { closePair, startPair, type AppPair } from '../support/apps.js';
 import { waitFor } from '../support/processes.js';
 import { GreeterController, received, RequireUserGuard, ShoutInterceptor } from './greeter.fixture.js';
@@ -26,7 +30,22 @@ const mucp = (endpoint: string): Record<string, string> => ({
   Timeout: '5000000000',
 });
 
-export function rpcSuite(transport: 'http' | 'tcp'): void {
+/** A raw exchange's answer, as an HTTP response reads (status 200 and lower-case headers on NATS). */
+interface RawReply {
+  status: number;
+  headers: Record<string, unknown>;
+  body: string;
+}
+
+/**
+ * `make` builds each app's transport (default: by name); `natsServers` is where a raw NATS request
+ * goes (the nats transport only).
+ */
+export function rpcSuite(
+  transport: 'http' | 'tcp' | 'nats',
+  make: () => Transport = () => createTransport(transport),
+  natsServers?: string,
+): void {
   const registry = new MemoryRegistry();
   const broker = new MemoryBroker();
 
@@ -40,7 +59,7 @@ export function rpcSuite(transport: 'http' | 'tcp'): void {
           broker,
           env: false,
           maxBodySize: 1024,
-          transport: createTransport(transport),
+          transport: make(),
         }),
       ],
       controllers: [GreeterController],
@@ -56,7 +75,7 @@ export function rpcSuite(transport: 'http' | 'tcp'): void {
         registry,
         broker,
         env: false,
-        transport: createTransport(transport),
+        transport: make(),
       }),
       MicroModule.registerClients([{ name: 'GREETER', service: 'greeter' }]),
     ],
@@ -66,10 +85,25 @@ export function rpcSuite(transport: 'http' | 'tcp'): void {
   let client: MicroClient;
   let address: string;
 
-  function post(
-    headers: Record<string, string>,
-    body: string | Buffer,
-  ): Promise<{ status: number; headers: Record<string, unknown>; body: string }> {
+  function post(headers: Record<string, string>, body: string | Buffer): Promise<RawReply> {
+    return transport === 'nats' ? natsRequest(headers, body) : httpPost(headers, body);
+  }
+
+  /** go-micro's transport message as a NATS request to the node's subject. */
+  async function natsRequest(headers: Record<string, string>, body: string | Buffer): Promise<RawReply> {
+    const nc = await connect({ servers: natsServers! });
+    try {
+      const header = Object.fromEntries(Object.entries(headers).map(([k, v]) => [k.toLowerCase(), v]));
+      const payload = encodeMessage({ header, body: Buffer.from(body) });
+      const reply = decodeMessage((await nc.request(address, payload, { timeout: 5_000 })).data, 'test');
+      if (reply instanceof MicroError) throw reply;
+      return { status: 200, headers: reply.header, body: reply.body.toString() };
+    } finally {
+      await nc.close();
+    }
+  }
+
+  function httpPost(headers: Record<string, string>, body: string | Buffer): Promise<RawReply> {
     const [host, port] = address.split(':');
     return new Promise((resolve, reject) => {
       const req = request({ host, port: Number(port), method: 'POST', path: '/', headers }, (res) => {
@@ -158,7 +192,10 @@ export function rpcSuite(transport: 'http' | 'tcp'): void {
         .with({ metadata: { 'X-User': 'alice' } })
         .call('greeter', 'Greeter.Whoami', {});
       expect(reply).toMatchObject({ user: 'alice', endpoint: 'Greeter.Whoami', hasDeadline: true });
-      expect((reply as { remote: string }).remote).toMatch(/^127\.0\.0\.1:\d+$/);
+      // on NATS the caller is its reply subject, as go-micro's transport/nats reports it
+      expect((reply as { remote: string }).remote).toMatch(
+        transport === 'nats' ? /^_INBOX\./ : /^127\.0\.0\.1:\d+$/,
+      );
     });
 
     it('runs guards and interceptors on a @Handler', async () => {
@@ -186,7 +223,7 @@ export function rpcSuite(transport: 'http' | 'tcp'): void {
   });
 
   describe('bad input never takes the server down', () => {
-    it('answers a plain curl-style POST with the mucp headers', async () => {
+    it('answers a plain request with the mucp headers (curl-style POST; a NATS request)', async () => {
       const res = await post(mucp('Greeter.Hello'), '{"name":"John"}');
       expect(res.status).toBe(200);
       expect(JSON.parse(res.body)).toEqual({ msg: 'Hello John' });

@@ -1,10 +1,11 @@
 // Health badges: api/health per service (each node's Debug.Health), asked again when the nodes
-// change and every 15 s; a badge per node that says SERVING / NOT_SERVING / UNKNOWN in words too.
+// change and 15 s after the last round; a badge per node that says its status in words too.
 import { useEffect, useState } from 'preact/hooks';
 import { api } from './api.js';
 import { html } from './html.js';
 
 const REFRESH_MS = 15_000;
+const PACE_MS = 100;
 
 /** `{ [service]: { [nodeId]: { status, ms, error? } } }` for the named services. */
 export function useHealth(names, nodeKey, authVersion) {
@@ -12,8 +13,11 @@ export function useHealth(names, nodeKey, authVersion) {
   const key = names.join('\n');
   useEffect(() => {
     let stopped = false;
-    const ask = () =>
-      names.forEach(async (name) => {
+    let timer;
+    // one service at a time, paced, so a large fleet stays under the API's per-client rate limit
+    const ask = async () => {
+      for (const name of names) {
+        if (stopped) return;
         let byNode = {};
         try {
           const answer = await api('health', { params: { service: name } });
@@ -21,13 +25,16 @@ export function useHealth(names, nodeKey, authVersion) {
         } catch (error) {
           byNode = { error };
         }
-        if (!stopped) setHealth((h) => ({ ...h, [name]: byNode }));
-      });
-    ask();
-    const timer = setInterval(ask, REFRESH_MS);
+        if (stopped) return;
+        setHealth((h) => ({ ...h, [name]: byNode }));
+        if (names.length > 1) await new Promise((resolve) => setTimeout(resolve, PACE_MS));
+      }
+      if (!stopped) timer = setTimeout(ask, REFRESH_MS);
+    };
+    void ask();
     return () => {
       stopped = true;
-      clearInterval(timer);
+      clearTimeout(timer);
     };
   }, [key, nodeKey, authVersion]);
   return health;

@@ -21,7 +21,7 @@ import { httpStatus, jsonBody, readBody, sendJson } from '../gateway/http-io.js'
 import { StaticAssets } from './assets.js';
 import { errorJson, fleetHealth, fleetServices, fleetStats, lookupService } from './fleet.js';
 import { RegistryFeed, subscribeFeed } from './feeds.js';
-import { ApiGuard } from './guard.js';
+import { ApiGuard, isLoopbackHost, LOOPBACK_HOSTS } from './guard.js';
 import { DASHBOARD_DEFAULTS, WEB_ERROR_ID, type DashboardOptions } from './options.js';
 import { runStreamSocket } from './stream-socket.js';
 
@@ -47,7 +47,11 @@ export class MicroDashboard {
 
   constructor(private readonly options: DashboardOptions) {
     this.assets = new StaticAssets(options.assetsDir);
-    this.guard = new ApiGuard(options.token, options.rateLimit ?? DASHBOARD_DEFAULTS.rateLimit);
+    this.guard = new ApiGuard(
+      options.token,
+      options.rateLimit ?? DASHBOARD_DEFAULTS.rateLimit,
+      options.allowedHosts,
+    );
     this.feed = new RegistryFeed(options.registry);
     this.maxBodySize = options.maxBodySize ?? DASHBOARD_DEFAULTS.maxBodySize;
     this.maxTimeout = options.maxTimeout ?? DASHBOARD_DEFAULTS.maxTimeout;
@@ -179,6 +183,9 @@ export class MicroDashboard {
   }
 
   private async jsonRequest(req: IncomingMessage): Promise<Record<string, unknown>> {
+    // JSON only: a form or text/plain post (which a page of another site may send without asking) is refused
+    if (!/^application\/json\b/i.test(req.headers['content-type'] ?? ''))
+      throw MicroError.unsupportedMediaType(WEB_ERROR_ID, 'the body must be application/json');
     const body = jsonBody(await readBody(req, this.maxBodySize));
     if (typeof body !== 'object' || body === null || Array.isArray(body))
       throw MicroError.badRequest(WEB_ERROR_ID, 'the body must be a JSON object');
@@ -270,6 +277,8 @@ export class MicroDashboard {
   /** Runs the dashboard on its own HTTP server at "host:port"; resolves with the bound address. */
   async listen(address: string): Promise<string> {
     const { host, port } = splitHostPort(address);
+    if (!this.options.allowedHosts && host !== '' && isLoopbackHost(host))
+      this.guard.allowedHosts = new Set(LOOPBACK_HOSTS);
     const server = (this.server = createServer((req, res) => this.handle(req, res)));
     server.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) => {
       if (!this.handleUpgrade(req, socket, head))

@@ -26,6 +26,11 @@ export interface DashboardOptions {
   maxTimeout?: number;
   /** Budget of each node's Debug.Health / Debug.Stats answer, ms (default 2 s). */
   nodeTimeout?: number;
+  /**
+   * Host names the Host header may carry (against DNS rebinding). Default: when `listen()` binds a
+   * loopback address, `localhost`, `127.0.0.1` and `::1`; otherwise (and when mounted) any.
+   */
+  allowedHosts?: string[];
   /** Where the static assets are (default: beside the module, or lib/web/assets in a checkout). */
   assetsDir?: string;
 }

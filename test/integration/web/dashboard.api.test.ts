@@ -1,9 +1,11 @@
 // MicroDashboard's HTTP API over a real Nest service (memory registry and broker, the caller's
 // MicroClient): the services and their live snapshot, calls and their MicroErrors, streams over a
 // WebSocket, publish and subscribe, each node's health and stats.
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import type { Service } from '../../../lib/core/registry/index.js';
 import { MicroDashboard } from '../../../lib/web/index.js';
+import { waitFor } from '../../support/processes.js';
+import { stats } from '../streaming/chat.fixture.js';
 import { SseReader, startWebApps, StreamSocket, type WebApps } from './web.helpers.js';
 
 const extra: Service = {
@@ -29,6 +31,8 @@ describe('MicroDashboard API over a Nest service', () => {
       headers: { 'Content-Type': 'application/json' },
       body: JSON.stringify(body),
     });
+
+  beforeEach(() => stats.reset());
 
   beforeAll(async () => {
     apps = await startWebApps();
@@ -150,6 +154,19 @@ describe('MicroDashboard API over a Nest service', () => {
     ws.send({ type: 'cancel' });
     expect(await ws.closed).toBe(1000);
     expect(ws.frames.at(-1)).toEqual({ type: 'end', cancelled: true });
+    // end to end: the service's producer was torn down
+    await waitFor(() => stats.stopped, 10_000, 'the Ticker producer stopped');
+  });
+
+  it('cancels the stream end to end when the page closes the socket', async () => {
+    const ws = await StreamSocket.open(
+      `${base.replace('http', 'ws')}/api/stream?service=chat&endpoint=Chat.Ticker`,
+    );
+    ws.send({ type: 'send', data: {} });
+    await ws.until(3);
+    ws.socket.close();
+    await ws.closed;
+    await waitFor(() => stats.stopped, 10_000, 'the Ticker producer stopped');
   });
 
   it('refuses a stream to an endpoint the registry does not list before upgrading', async () => {

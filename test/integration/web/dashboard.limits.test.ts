@@ -1,6 +1,8 @@
 // What MicroDashboard refuses, with a scripted client that records every call: nothing outside
 // the registry is called (404), the body limit (413), the per-IP rate limit (429), and the token
-// (401 without it or with a wrong one, in the header or ?token=, for JSON, SSE and WebSocket alike).
+// (401 without it or with a wrong one, in the header or ?token=, for JSON, SSE and WebSocket alike),
+// and requests from another origin or for a Host it does not answer to (403), a non-JSON post (415).
+import { request } from 'node:http';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { MemoryRegistry, type Service } from '../../../lib/core/registry/index.js';
 import type { GatewayClient } from '../../../lib/gateway/index.js';
@@ -32,6 +34,19 @@ function recordingClient(calls: string[]): GatewayClient {
       calls.push(`publish ${topic}`);
     },
   };
+}
+
+/** A GET with headers fetch would not let through (Host). */
+function rawStatus(base: string, path: string, headers: Record<string, string>): Promise<number> {
+  const { hostname, port } = new URL(base);
+  return new Promise((resolve, reject) => {
+    const req = request({ host: hostname, port, path, headers }, (res) => {
+      res.resume();
+      resolve(res.statusCode ?? 0);
+    });
+    req.once('error', reject);
+    req.end();
+  });
 }
 
 async function serve(options: Omit<DashboardOptions, 'client' | 'registry'>, calls: string[] = []) {
@@ -92,6 +107,41 @@ describe('MicroDashboard refusals', () => {
       expect((await s.call('[1]')).status).toBe(400);
       expect((await fetch(`${s.base}/api/call`)).status).toBe(405);
       expect((await fetch(`${s.base}/api/nothing`)).status).toBe(404);
+    });
+  });
+
+  describe('same origin only', () => {
+    let s: Served;
+    beforeAll(async () => {
+      s = await start({ rateLimit: false });
+    });
+    const body = { service: 'shop', endpoint: 'Shop.Buy', request: {} };
+
+    it("refuses another site's page: a foreign Origin is a 403, a non-JSON post a 415", async () => {
+      const foreign = await s.call(body, { Origin: 'http://evil.example' });
+      expect(foreign.status).toBe(403);
+      expect(await foreign.json()).toMatchObject({ id: 'micro.web', code: 403 });
+      expect((await s.call(body, { Origin: 'null' })).status).toBe(403);
+      const plain = await fetch(`${s.base}/api/call`, {
+        method: 'POST',
+        headers: { 'Content-Type': 'text/plain' },
+        body: JSON.stringify(body),
+      });
+      expect(plain.status).toBe(415);
+      expect(s.calls).toEqual([]);
+      expect((await s.call(body, { Origin: s.base })).status).toBe(200);
+    });
+
+    it('refuses a WebSocket opened from a foreign origin before upgrading', async () => {
+      const ws = `${s.base.replace('http', 'ws')}/api/stream?service=shop&endpoint=Shop.Buy`;
+      expect(await StreamSocket.refused(ws, { origin: 'http://evil.example' })).toBe(403);
+    });
+
+    it('answers only to loopback Host names when bound to loopback (DNS rebinding)', async () => {
+      expect(await rawStatus(s.base, '/api/services', { Host: 'evil.example:80' })).toBe(403);
+      expect(await rawStatus(s.base, '/api/services', { Host: `localhost:${new URL(s.base).port}` })).toBe(
+        200,
+      );
     });
   });
 

@@ -152,8 +152,8 @@ export class StreamSocket {
   }
 
   /** Refused before the upgrade: the HTTP status. */
-  static refused(url: string): Promise<number> {
-    const socket = new WebSocket(url);
+  static refused(url: string, options?: WebSocket.ClientOptions): Promise<number> {
+    const socket = new WebSocket(url, options);
     return new Promise((resolve, reject) => {
       socket.once('unexpected-response', (_req, res) => {
         resolve(res.statusCode ?? 0);

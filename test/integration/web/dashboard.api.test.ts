@@ -5,7 +5,7 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import type { Service } from '../../../lib/core/registry/index.js';
 import { MicroDashboard } from '../../../lib/web/index.js';
 import { waitFor } from '../../support/processes.js';
-import { stats } from '../streaming/chat.fixture.js';
+import { stats as producer } from '../streaming/chat.fixture.js';
 import { SseReader, startWebApps, StreamSocket, type WebApps } from './web.helpers.js';
 
 const extra: Service = {
@@ -32,7 +32,7 @@ describe('MicroDashboard API over a Nest service', () => {
       body: JSON.stringify(body),
     });
 
-  beforeEach(() => stats.reset());
+  beforeEach(() => producer.reset());
 
   beforeAll(async () => {
     apps = await startWebApps();
@@ -155,7 +155,7 @@ describe('MicroDashboard API over a Nest service', () => {
     expect(await ws.closed).toBe(1000);
     expect(ws.frames.at(-1)).toEqual({ type: 'end', cancelled: true });
     // end to end: the service's producer was torn down
-    await waitFor(() => stats.stopped, 10_000, 'the Ticker producer stopped');
+    await waitFor(() => producer.stopped, 10_000, 'the Ticker producer stopped');
   });
 
   it('cancels the stream end to end when the page closes the socket', async () => {
@@ -166,7 +166,7 @@ describe('MicroDashboard API over a Nest service', () => {
     await ws.until(3);
     ws.socket.close();
     await ws.closed;
-    await waitFor(() => stats.stopped, 10_000, 'the Ticker producer stopped');
+    await waitFor(() => producer.stopped, 10_000, 'the Ticker producer stopped');
   });
 
   it('refuses a stream to an endpoint the registry does not list before upgrading', async () => {

@@ -1,15 +1,17 @@
 /**
  * A Nest service for the gateway tests (`gw-greeter`): a validated request DTO, a typed failure, a
  * slow handler (timeouts), an endpoint that reports the metadata and deadline it got, one that
- * declares `scopes`, a server stream, and a subscriber that records what it received; and
- * `startGatewayGreeter`, which serves it as a Nest microservice registered in a given registry.
+ * declares `scopes`, a server stream, and a subscriber that records what it received;
+ * `startGatewayGreeter`, which serves it as a Nest microservice registered in a given registry, and
+ * `registerGhost`, a service whose only node does not answer.
  */
 import { Controller, Module, type INestMicroservice } from '@nestjs/common';
 import { Ctx, Payload } from '@nestjs/microservices';
 import { IsInt, IsOptional, IsString } from 'class-validator';
 import { finalize, firstValueFrom, interval, map, Observable, range, reduce } from 'rxjs';
 import { Test } from '@nestjs/testing';
-import type { Registry } from '../../../lib/core/registry/index.js';
+import type { Registry, Service } from '../../../lib/core/registry/index.js';
+import { freePort } from '../../support/ports.js';
 import {
   Handler,
   MicroContext,
@@ -130,4 +132,17 @@ export async function startGatewayGreeter(registry: Registry): Promise<INestMicr
   });
   await service.listen();
   return service;
+}
+
+/** Registers `gw-ghost`: a service the registry lists whose only node is not listening. */
+export async function registerGhost(registry: Registry): Promise<Service> {
+  const ghost: Service = {
+    name: 'gw-ghost',
+    version: 'latest',
+    metadata: {},
+    endpoints: [{ name: 'Ghost.Call', metadata: {} }],
+    nodes: [{ id: 'gw-ghost-1', address: `127.0.0.1:${await freePort()}`, metadata: { transport: 'tcp' } }],
+  };
+  await registry.register(ghost, { ttl: 60_000 });
+  return ghost;
 }

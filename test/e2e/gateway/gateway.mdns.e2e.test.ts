@@ -17,7 +17,7 @@ import { createRegistry, type Registry, type Service } from '../../../lib/core/r
 import { MicroGatewayModule, MicroModule, type GatewayRequest } from '../../../lib/index.js';
 import { freePort } from '../../support/ports.js';
 import { waitFor } from '../../support/processes.js';
-import { published, startGatewayGreeter, ticks } from './gateway.fixture.js';
+import { published, registerGhost, startGatewayGreeter, ticks } from './gateway.fixture.js';
 
 @Injectable()
 class BlockGuard implements CanActivate {
@@ -95,15 +95,7 @@ describe('API gateway (MicroGatewayModule) over mDNS', () => {
     });
     await parsed.listen(0, '127.0.0.1');
     parsedBase = (await parsed.getUrl()).replace('[::1]', '127.0.0.1');
-    // a service the registry lists whose only node is not listening
-    ghost = {
-      name: 'gw-ghost',
-      version: 'latest',
-      metadata: {},
-      endpoints: [{ name: 'Ghost.Call', metadata: {} }],
-      nodes: [{ id: 'gw-ghost-1', address: `127.0.0.1:${await freePort()}`, metadata: { transport: 'tcp' } }],
-    };
-    await registry.register(ghost, { ttl: 60_000 });
+    ghost = await registerGhost(registry);
     await waitFor(
       async () => (await registry.getService('gw-greeter')).length > 0,
       30_000,

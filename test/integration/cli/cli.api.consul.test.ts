@@ -6,7 +6,7 @@ import 'reflect-metadata';
 import type { INestMicroservice } from '@nestjs/common';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createRegistry, type Registry, type Service } from '../../../lib/core/registry/index.js';
-import { published, startGatewayGreeter } from '../../e2e/gateway/gateway.fixture.js';
+import { published, registerGhost, startGatewayGreeter } from '../../e2e/gateway/gateway.fixture.js';
 import { consulAvailability, startConsul, type ConsulAgent } from '../../support/consul.js';
 import { freePort } from '../../support/ports.js';
 import { waitFor, type Started } from '../../support/processes.js';
@@ -25,14 +25,7 @@ describe.skipIf(consulAvailability.skip)(`nest-micro api on Consul ${consulAvail
     agent = await startConsul();
     service = await startGatewayGreeter(createRegistry('consul', agent.address));
     registry = createRegistry('consul', agent.address);
-    ghost = {
-      name: 'gw-ghost',
-      version: 'latest',
-      metadata: {},
-      endpoints: [{ name: 'Ghost.Call', metadata: {} }],
-      nodes: [{ id: 'gw-ghost-1', address: `127.0.0.1:${await freePort()}`, metadata: { transport: 'tcp' } }],
-    };
-    await registry.register(ghost, { ttl: 60_000 });
+    ghost = await registerGhost(registry);
     const port = await freePort();
     metricsPort = await freePort();
     base = `http://127.0.0.1:${port}`;

@@ -80,7 +80,7 @@ describe.skipIf(chromiumCheck.skip)('dashboard in headless Chromium', () => {
     // script errors and CSP refusals (HTTP errors are not: the 401 and 409 scenarios cause them)
     p.on('pageerror', (error) => pageErrors.push(error.message));
     p.on('console', (message) => {
-      if (message.type() === 'error' && !/^Failed to load resource/.test(message.text()))
+      if (message.type() === 'error' && !message.text().startsWith('Failed to load resource'))
         pageErrors.push(message.text());
     });
   };

@@ -37,6 +37,9 @@ function groupOf(file) {
   // @nestjs/terminus is loaded at the top of this file: only the terminus entry may load it
   if (file === `${lib}nest/health/terminus.indicator.js`) return 'terminus';
   if (file === `${lib}index.js`) return 'nest';
+  // core's streams import rxjs; only the Nest layer (and the root entry) uses them
+  if (file.startsWith(`${lib}core/streaming/`) || file === `${lib}core/client/stream-caller.js`)
+    return 'nest';
   const top = file.slice(lib.length).split('/')[0];
   // the dashboard's server rides in the gateway's chunk (both HTTP front ends): the root entry
   // exports MicroDashboardModule beside MicroGatewayModule, and one more chunk is one more file a
@@ -81,6 +84,19 @@ for (const file of files)
 for (const file of needed)
   if (groupOf(file) === 'cli' && !entryOf.has(file))
     throw new Error(`bundle: ${file}: nothing may import the CLI`);
+// Chunks import each other statically without cycles, and the core chunk imports none: the
+// Nest-free entry points (registry, transport, errors…) must never load Nest or rxjs.
+const uses = new Map();
+for (const file of files)
+  for (const i of graph.metafile.inputs[file].imports)
+    if (i.kind === 'import-statement' && i.path.startsWith(lib) && groupOf(i.path) !== groupOf(file))
+      uses.set(groupOf(file), new Set([...(uses.get(groupOf(file)) ?? []), groupOf(i.path)]));
+if (uses.has('core')) throw new Error(`bundle: core imports ${[...uses.get('core')].join(', ')}`);
+const reaches = (from, to, seen = new Set()) =>
+  [...(uses.get(from) ?? [])].some((g) => g === to || (!seen.has(g) && seen.add(g) && reaches(g, to, seen)));
+for (const group of uses.keys())
+  if (reaches(group, group))
+    throw new Error(`bundle: the ${group} chunk imports itself through other chunks`);
 
 // 2. The names each needed file exports (export * followed): each built as an entry of its own.
 const named = await build({
@@ -155,6 +171,13 @@ const result = await build({
   keepNames: false,
   sourcemap: 'linked',
 });
+const coreImports = result.metafile.outputs['dist/pkg/chunks/core.js'].imports.filter(
+  (i) => !i.path.startsWith('node:'),
+);
+if (coreImports.length > 0)
+  throw new Error(
+    `bundle: the core chunk imports ${coreImports.map((i) => i.path).join(', ')} (only node: builtins)`,
+  );
 // 4. The entry points: one line each, their names from their group's chunk.
 for (const [name, file] of Object.entries(entryPoints)) {
   const f = file.slice(2);

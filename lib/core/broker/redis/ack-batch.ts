@@ -1,7 +1,8 @@
 /**
- * Acknowledgements of one queue subscription, batched: ids acked during one event-loop turn go to
- * Redis as one `XACK <stream> <group> id…` (one command and one socket write instead of one per
- * message). `ack(id)` resolves once that XACK was answered or failed; ids of a failed XACK are
+ * Acknowledgements of one queue subscription, batched: ids acked while one batch is handled (the
+ * microtasks queued so far and those they queue) go to Redis as one `XACK <stream> <group> id…`
+ * (one command and one socket write instead of one per message), in the same turn rather than a
+ * turn later (setImmediate held the acks behind every I/O callback of the next poll). `ack(id)` resolves once that XACK was answered or failed; ids of a failed XACK are
  * kept and sent again when the command connection is ready (`retryFailed`); until then those
  * messages may be redelivered (at least once). `drain()` waits for what is in flight.
  */
@@ -32,7 +33,7 @@ export class AckBatch {
     this.pending.push(id);
     if (!this.scheduled) {
       this.scheduled = true;
-      setImmediate(this.flush);
+      process.nextTick(this.flush);
     }
     return new Promise((resolve) => this.waiters.push(resolve));
   }

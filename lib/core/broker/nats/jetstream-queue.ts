@@ -88,7 +88,10 @@ export class JetStreamQueue {
     if (this.stopped) return;
     const consumer = await this.ctx.js.consumers.get(this.stream, this.durable);
     if (this.stopped) return;
-    const messages = await consumer.consume({ max_messages: this.ctx.options.prefetch });
+    // `prefetch` running and as many fetched ahead (pulls are topped up as the loop takes messages):
+    // with only `prefetch` asked for, a member that keeps up is bounded by pull round trips, and a
+    // backlog builds in the stream while the publishers are faster (the delivery latency doubled).
+    const messages = await consumer.consume({ max_messages: 2 * this.ctx.options.prefetch });
     const previous = this.messages;
     this.messages = messages;
     if (this.stopped) {

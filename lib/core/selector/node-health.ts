@@ -9,9 +9,11 @@
  * `AbortError` (the caller gave up) is neutral: it only releases the in-flight count; so is a call
  * the server shed (its `maxConcurrent`/`maxQueued` 503, see errors/overload.ts): the node is alive
  * and answered at once, the call moves on by retry, and ejecting it would only push its share of
- * the load onto the other nodes for a cooldown that doubles while the load lasts.
+ * the load onto the other nodes for a cooldown that doubles while the load lasts. A node its
+ * transport reports gone (errors/node-gone.ts: NATS "no responders") is ejected at its first failure.
  */
 import { MicroError } from '../errors/micro-error.js';
+import { isNodeGone } from '../errors/node-gone.js';
 import { isShed } from '../errors/overload.js';
 import type { Node, Service } from '../registry/registry.js';
 import { allNodes, nodeKey } from './nodes.js';
@@ -126,7 +128,8 @@ export class ServiceHealth implements NodeStats {
     )
       this.sample(s, duration, now);
     if (outcome === 'success') this.recover(s);
-    else if (outcome === 'failure' && this.fail(s, now)) activeMetrics()?.ejected(this.service, node.id);
+    else if (outcome === 'failure' && this.fail(s, now, isNodeGone(error)))
+      activeMetrics()?.ejected(this.service, node.id);
   }
 
   inflight(node: Node): number {
@@ -192,11 +195,11 @@ export class ServiceHealth implements NodeStats {
     s.probing = false;
   }
 
-  /** Counts a failure; true when it ejects the node (again, after a failed probe). */
-  private fail(s: NodeState, now: number): boolean {
+  /** Counts a failure; true when it ejects the node (again, after a failed probe). `gone`: at once. */
+  private fail(s: NodeState, now: number, gone: boolean): boolean {
     s.failures++;
     if (s.ejections === 0) {
-      if (s.failures < this.config.failureThreshold) return false;
+      if (s.failures < this.config.failureThreshold && !gone) return false;
       s.ejections = 1;
       this.ejected++;
     } else if (s.probing) {

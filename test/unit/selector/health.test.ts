@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { MicroError } from '../../../lib/core/errors/micro-error.js';
+import { nodeGone } from '../../../lib/core/errors/node-gone.js';
 import type { Node } from '../../../lib/core/registry/registry.js';
 import {
   ewma,
@@ -48,6 +49,12 @@ describe('node health from mark()', () => {
     selector.mark('greeter', A, refused());
     selector.mark('greeter', A, unavailable());
     selector.mark('greeter', A, timeout());
+    expect((await calls(300)).a).toBeUndefined();
+  });
+
+  it('ejects a node its transport reports gone (NATS "no responders") at the first failure', async () => {
+    const { selector, calls } = setup();
+    selector.mark('greeter', A, nodeGone('go.micro.transport.nats', 'nothing listens on _INBOX.a'));
     expect((await calls(300)).a).toBeUndefined();
   });
 

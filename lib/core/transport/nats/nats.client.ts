@@ -13,6 +13,7 @@
 import type { Msg, NatsConnection } from '@nats-io/transport-node';
 import { natsTransportNode } from '../../drivers.js';
 import { MicroError } from '../../errors/micro-error.js';
+import { nodeGone } from '../../errors/node-gone.js';
 import { HEADER, timerDelay } from '../../metadata/headers.js';
 import { natsConnectionOptions } from '../../nats/connection.js';
 import { NatsLink } from '../../nats/link.js';
@@ -177,7 +178,7 @@ class UnaryCall implements Route {
   message(msg: Msg): void {
     if (isNoResponders(msg)) {
       const detail = `nats transport: nothing listens on ${this.client.address} (the node is gone)`;
-      return this.finish(MicroError.unavailable(NATS_TRANSPORT_ID, detail, true));
+      return this.finish(nodeGone(NATS_TRANSPORT_ID, detail));
     }
     const reply = decodeMessage(msg.data, NATS_TRANSPORT_ID);
     if (reply instanceof MicroError) {
@@ -296,7 +297,7 @@ class NatsClientStream implements StreamLink, Route {
   message(msg: Msg): void {
     if (isNoResponders(msg)) {
       const detail = `nats transport: nothing listens on ${this.remote} (the node is gone)`;
-      return this.stream.abort(MicroError.unavailable(NATS_TRANSPORT_ID, detail, this.sent <= 1));
+      return this.stream.abort(nodeGone(NATS_TRANSPORT_ID, detail, this.sent <= 1));
     }
     const message = decodeMessage(msg.data, NATS_TRANSPORT_ID);
     if (message instanceof MicroError) {

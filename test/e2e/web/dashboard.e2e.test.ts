@@ -2,12 +2,11 @@
 // browser download) against real Nest services on mDNS (a private port on 127.0.0.1): the fleet
 // changes live as a service starts and stops, the generated form calls an endpoint, a MicroError
 // is shown, a stream is opened/sent/cancelled, a published message reaches a subscription, a token
-// is asked for on 401, the page works mounted under a path prefix, the keyboard reaches everything,
-// and no request leaves the dashboard's origin. Screenshots of each page, light and dark, go to
-// test-results/screenshots/ (git-ignored) for a person to look at.
+// is asked for on 401, the page works under a prefix of a Nest app (MicroDashboardModule), the
+// keyboard reaches everything, and no request leaves the dashboard's origin. Screenshots of each
+// page, light and dark, go to test-results/screenshots/ (git-ignored) for a person to look at.
 import 'reflect-metadata';
 import { existsSync, mkdirSync } from 'node:fs';
-import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { Module, type INestMicroservice, type Type } from '@nestjs/common';
 import { Test } from '@nestjs/testing';
@@ -15,7 +14,7 @@ import { chromium, type Browser, type BrowserContext, type Page } from 'playwrig
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { RpcCaller } from '../../../lib/core/client/rpc-caller.js';
 import { createRegistry } from '../../../lib/core/registry/index.js';
-import { MicroClient, MicroModule, MicroServer } from '../../../lib/index.js';
+import { MicroClient, MicroDashboardModule, MicroModule, MicroServer } from '../../../lib/index.js';
 import { resolveOptions, type ResolvedOptions } from '../../../lib/nest/options.js';
 import { MicroDashboard } from '../../../lib/web/index.js';
 import { freePort } from '../../support/ports.js';
@@ -253,29 +252,31 @@ describe.skipIf(chromiumCheck.skip)('dashboard in headless Chromium', () => {
     }
   });
 
-  it('works mounted under a path prefix (every URL of the page is relative)', async () => {
-    const prefix = '/ops/dash';
-    const under = (url = '/'): string | undefined => {
-      const path = url.split('?')[0];
-      return path === prefix || path.startsWith(`${prefix}/`) ? path.slice(prefix.length) : undefined;
-    };
-    const server = createServer((req, res) => {
-      const rest = under(req.url);
-      if (rest === undefined) res.writeHead(404).end();
-      else dashboard.handle(req, res, rest);
+  it('works mounted under a prefix of a Nest app by MicroDashboardModule (the page URLs are relative)', async () => {
+    @Module({
+      imports: [
+        MicroModule.forRoot({ name: 'dash-nest', registry: createRegistry('mdns', mdns), env: false }),
+        MicroDashboardModule.forRoot({ prefix: 'ops/dash', rateLimit: false }),
+      ],
+    })
+    class HostModule {}
+    const host = (await Test.createTestingModule({ imports: [HostModule] }).compile()).createNestApplication({
+      logger: ['error'],
     });
-    server.on('upgrade', (req, socket, head: Buffer) => {
-      const rest = under(req.url);
-      if (rest === undefined || !dashboard.handleUpgrade(req, socket, head, rest)) socket.destroy();
-    });
-    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-    const origin = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+    await host.listen(0, '127.0.0.1');
+    const root = `http://127.0.0.1:${(host.getHttpServer().address() as AddressInfo).port}/ops/dash`;
     const mounted = await context.newPage();
-    watchOrigin(mounted, `${origin}${prefix}`); // and under the prefix
+    watchOrigin(mounted, root); // and under the prefix
     try {
-      await mounted.goto(`${origin}${prefix}`);
-      expect(mounted.url()).toBe(`${origin}${prefix}/`);
+      await mounted.goto(root);
+      expect(mounted.url()).toBe(`${root}/`);
       await mounted.getByRole('link', { name: 'dash-greeter' }).click();
+      // a call through the app's JSON body parser
+      await mounted.getByRole('link', { name: 'Greeter.Hello' }).click();
+      await mounted.getByLabel('name string').fill('Nest');
+      await mounted.getByRole('button', { name: 'Call Greeter.Hello' }).click();
+      await mounted.getByTestId('reply-json').getByText('Hello Nest').waitFor();
+      // a stream over the WebSocket upgrade the module takes from the app's server
       await mounted.getByRole('link', { name: 'Greeter.Echo' }).click();
       await mounted.getByRole('button', { name: 'Open stream' }).click();
       await mounted.getByLabel('text string').fill('prefixed');
@@ -284,8 +285,7 @@ describe.skipIf(chromiumCheck.skip)('dashboard in headless Chromium', () => {
       await mounted.getByRole('button', { name: 'Cancel stream' }).click();
     } finally {
       await mounted.close();
-      server.closeAllConnections();
-      await new Promise((resolve) => server.close(resolve));
+      await host.close();
     }
   });
 

@@ -44,6 +44,8 @@ export class MicroDashboard {
   private wss?: WebSocketServer;
   private server?: Server;
   private readonly sockets = new Set<Socket>();
+  /** Open api/subscribe pages, ended by close() (an open response would hold a server's close). */
+  private readonly pages = new Set<ServerResponse>();
 
   constructor(private readonly options: DashboardOptions) {
     this.assets = new StaticAssets(options.assetsDir);
@@ -148,6 +150,8 @@ export class MicroDashboard {
         const topic = query.get('topic');
         if (!topic) throw MicroError.badRequest(WEB_ERROR_ID, 'subscribe: a topic is required (?topic=)');
         if (!this.options.broker) throw MicroError.notFound(WEB_ERROR_ID, 'subscribing needs a broker');
+        this.pages.add(res);
+        res.once('close', () => this.pages.delete(res));
         return subscribeFeed(res, headers, this.options.broker, this.codecs, topic);
       }
       case 'stream':
@@ -302,6 +306,8 @@ export class MicroDashboard {
   /** Ends the live feeds and open streams, and stops its own server if it runs one. */
   async close(): Promise<void> {
     this.feed.stop();
+    for (const page of this.pages) page.end();
+    this.pages.clear();
     for (const client of this.wss?.clients ?? []) client.terminate();
     this.wss?.close();
     this.wss = undefined;

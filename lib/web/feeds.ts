@@ -3,7 +3,9 @@
  * `api/events` page; each change (debounced, 100 ms) sends every page the full list of services
  * again (`event: services`), so a page never merges deltas. `subscribeFeed`: one broadcast broker
  * subscription per `api/subscribe` page, each delivered message an `event: message`, unsubscribed
- * when the page goes. Both send a comment every 15 s so proxies keep the connection.
+ * when the page goes; a page that reads slower than the topic fills is not buffered for without
+ * bound: past a megabyte waiting, messages are dropped and the next one delivered says how many
+ * (`dropped`). Both send a comment every 15 s so proxies keep the connection.
  */
 import type { ServerResponse } from 'node:http';
 import type { Broker } from '../core/broker/broker.js';
@@ -17,6 +19,8 @@ const logger = loggerFor('MicroDashboard');
 
 export const HEARTBEAT_MS = 15_000;
 export const DEBOUNCE_MS = 100;
+/** Bytes an SSE page may have waiting before its messages are dropped. */
+export const MAX_WAITING = 1024 * 1024;
 
 /** Opens an SSE answer on `res`. */
 export function openSse(res: ServerResponse, headers: Record<string, string>): void {
@@ -109,6 +113,7 @@ export async function subscribeFeed(
 ): Promise<void> {
   await broker.connect();
   let opened = false;
+  let dropped = 0;
   const open = (): void => {
     if (opened) return;
     opened = true;
@@ -118,6 +123,10 @@ export async function subscribeFeed(
   const subscription = await broker.subscribe(topic, (event) => {
     if (res.destroyed) return;
     open();
+    if (res.writableLength > MAX_WAITING) {
+      dropped++;
+      return;
+    }
     const { header, body } = event.message;
     let message: unknown;
     try {
@@ -125,7 +134,10 @@ export async function subscribeFeed(
     } catch {
       message = body.toString('base64');
     }
-    res.write(sseEvent('message', { topic: event.topic, metadata: header, message, at: Date.now() }));
+    const data: Record<string, unknown> = { topic: event.topic, metadata: header, message, at: Date.now() };
+    if (dropped > 0) data.dropped = dropped;
+    dropped = 0;
+    res.write(sseEvent('message', data));
   });
   open();
   const heartbeat = setInterval(() => res.write(': heartbeat\n\n'), HEARTBEAT_MS).unref();

@@ -191,6 +191,16 @@ describe('MicroDashboard API over a Nest service', () => {
     }
   });
 
+  it('ends its open live feeds when it closes, so a server holding it can close', async () => {
+    const other = new MicroDashboard({ client: apps.client, registry: apps.registry, broker: apps.broker });
+    const otherBase = `http://${await other.listen('127.0.0.1:0')}`;
+    const events = await SseReader.open(`${otherBase}/api/events`);
+    const messages = await SseReader.open(`${otherBase}/api/subscribe?topic=web.closing`);
+    await events.next((e) => e.event === 'services');
+    await other.close();
+    await Promise.all([events.ended, messages.ended]);
+  });
+
   it('asks every node for Debug.Health', async () => {
     const res = await fetch(`${base}/api/health?service=chat`);
     expect(res.status).toBe(200);

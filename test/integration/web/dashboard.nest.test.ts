@@ -3,7 +3,7 @@
 // parser, the token, and a stream over the WebSocket upgrade the module takes from the app's server.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { MicroDashboardModule } from '../../../lib/index.js';
-import { startWebApps, StreamSocket } from './web.helpers.js';
+import { SseReader, startWebApps, StreamSocket } from './web.helpers.js';
 
 describe('MicroDashboardModule mounted under /dash', () => {
   let apps: Awaited<ReturnType<typeof startWebApps>>;
@@ -18,7 +18,10 @@ describe('MicroDashboardModule mounted under /dash', () => {
     base = `${(await app.getUrl()).replace('[::1]', '127.0.0.1')}/dash`;
   });
 
-  afterAll(() => apps?.close());
+  let closed = false;
+  afterAll(async () => {
+    if (!closed) await apps?.close();
+  });
 
   it('serves the page under the prefix, redirecting the bare prefix to its trailing slash', async () => {
     const bare = await fetch(base, { redirect: 'manual' });
@@ -50,5 +53,14 @@ describe('MicroDashboardModule mounted under /dash', () => {
     socket.send({ type: 'end' });
     await socket.closed;
     expect(socket.frames).toEqual([{ type: 'message', data: { n: 7 } }, { type: 'end' }]);
+  });
+
+  it('lets the app close while live feeds are open (the module ends them first)', async () => {
+    const events = await SseReader.open(`${base}/api/events?token=t0k`);
+    const messages = await SseReader.open(`${base}/api/subscribe?topic=web.nest&token=t0k`);
+    await events.next((e) => e.event === 'services');
+    closed = true;
+    await apps.close();
+    await Promise.all([events.ended, messages.ended]);
   });
 });

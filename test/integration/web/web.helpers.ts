@@ -73,11 +73,13 @@ export class SseReader {
   private waiting?: () => void;
   private readonly controller = new AbortController();
   response!: Response;
+  /** Resolves when the server ends the response (or it is aborted). */
+  ended: Promise<void> = Promise.resolve();
 
   static async open(url: string, init: RequestInit = {}): Promise<SseReader> {
     const reader = new SseReader();
     reader.response = await fetch(url, { ...init, signal: reader.controller.signal });
-    if (reader.response.ok) void reader.pump();
+    if (reader.response.ok) reader.ended = reader.pump();
     return reader;
   }
 

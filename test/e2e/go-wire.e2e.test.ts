@@ -10,13 +10,13 @@ import { connect } from 'node:net';
 import { Controller, Module } from '@nestjs/common';
 import { Payload } from '@nestjs/microservices';
 import type { Observable } from 'rxjs';
-import { Test } from '@nestjs/testing';
 import type { INestMicroservice } from '@nestjs/common';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTransport } from '../../lib/core/transport/index.js';
 import { Handler, MicroError, MicroModule, MicroServer } from '../../lib/index.js';
 import { MemoryBroker } from '../../lib/core/broker/index.js';
 import { MemoryRegistry } from '../../lib/core/registry/index.js';
+import { startService } from '../support/apps.js';
 
 @Controller()
 class WireController {
@@ -130,9 +130,7 @@ for (const transport of ['http', 'tcp'] as const) {
         controllers: [WireController],
       })
       class WireModule {}
-      const ref = await Test.createTestingModule({ imports: [WireModule] }).compile();
-      app = ref.createNestMicroservice({ ...MicroServer.fromModule(), logger: false });
-      await app.listen();
+      app = await startService(WireModule);
       address = app.get(MicroServer).address!;
     });
 

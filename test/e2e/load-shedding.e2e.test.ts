@@ -18,6 +18,7 @@ import { MemoryBroker } from '../../lib/core/broker/index.js';
 import { MemoryRegistry } from '../../lib/core/registry/index.js';
 import { type AttemptWrapper } from '../../lib/core/client/index.js';
 import { waitFor } from '../support/processes.js';
+import { startService } from '../support/apps.js';
 
 let release: () => void = () => undefined;
 let hold: Promise<void> = Promise.resolve();
@@ -75,9 +76,7 @@ describe.each(['http', 'tcp'] as const)('load shedding over the %s transport', (
       controllers: [BusyController],
     })
     class ServiceModule {}
-    const ref = await Test.createTestingModule({ imports: [ServiceModule] }).compile();
-    service = ref.createNestMicroservice({ ...MicroServer.fromModule(), logger: false });
-    await service.listen();
+    service = await startService(ServiceModule);
     @Module({
       imports: [
         MicroModule.forRoot({

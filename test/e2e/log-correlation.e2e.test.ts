@@ -20,12 +20,12 @@ import {
   type LoggerService,
 } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
-import { Test } from '@nestjs/testing';
 import { afterAll, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
 import { MemoryBroker } from '../../lib/core/broker/index.js';
 import { MemoryRegistry } from '../../lib/core/registry/index.js';
-import { Handler, MicroClient, MicroModule, MicroServer, useTraceContextLogger } from '../../lib/index.js';
+import { Handler, MicroClient, MicroModule, useTraceContextLogger } from '../../lib/index.js';
 import { resolveOptions } from '../../lib/nest/options.js';
+import { startService } from '../support/apps.js';
 
 const exporter = new InMemorySpanExporter();
 const provider = new TracerProvider({ spanProcessors: [new SimpleSpanProcessor({ exporter })] });
@@ -77,9 +77,7 @@ describe('log correlation (MicroModule logFormat)', () => {
     context.setGlobalContextManager(new AsyncLocalStorageContextManager().enable());
     propagation.setGlobalPropagator(new W3CTraceContextPropagator());
     const levels = ['log', 'error', 'warn'] as const;
-    const ref = await Test.createTestingModule({ imports: [LogsModule] }).compile();
-    service = ref.createNestMicroservice({ ...MicroServer.fromModule(), logger: [...levels] });
-    await service.listen();
+    service = await startService(LogsModule, [...levels]);
     // not a second testing module: compiling one makes Nest's TestingLogger the app logger again
     caller = await NestFactory.createApplicationContext(CallerModule, { logger: [...levels] });
   });

@@ -8,11 +8,10 @@
 import 'reflect-metadata';
 import { Controller, Module, type INestMicroservice } from '@nestjs/common';
 import { Ctx, Payload } from '@nestjs/microservices';
-import { Test } from '@nestjs/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { NatsBroker } from '../../lib/core/broker/nats.broker.js';
 import { createRegistry } from '../../lib/core/registry/index.js';
-import { MicroClient, MicroContext, MicroModule, MicroServer, Subscriber } from '../../lib/index.js';
+import { MicroClient, MicroContext, MicroModule, Subscriber } from '../../lib/index.js';
 import { natsRequirement, startNats, type NatsServer } from '../support/nats.js';
 import { waitFor } from '../support/processes.js';
 import {
@@ -24,6 +23,7 @@ import {
   type GoLine,
   type GoPeer,
 } from './support/go-peer.js';
+import { startService } from '../support/apps.js';
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 const TENANT = 'Zoë & 5 € — 東京';
@@ -136,9 +136,7 @@ describe.skipIf(goAvailability.skip || natsRequirement.skip)(
         controllers: [NodeSubscribers],
       })
       class NodeModule {}
-      const ref = await Test.createTestingModule({ imports: [NodeModule] }).compile();
-      app = ref.createNestMicroservice({ ...MicroServer.fromModule(), logger: false });
-      await app.listen();
+      app = await startService(NodeModule);
       client = app.get<MicroClient>('CLIENT');
       const js = await member();
       await js.subscribe(

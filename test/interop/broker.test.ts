@@ -11,7 +11,6 @@
 import 'reflect-metadata';
 import { Controller, Module, type INestMicroservice } from '@nestjs/common';
 import { Ctx, Payload } from '@nestjs/microservices';
-import { Test } from '@nestjs/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createRegistry } from '../../lib/core/registry/index.js';
 import {
@@ -19,7 +18,6 @@ import {
   MicroClient,
   MicroContext,
   MicroModule,
-  MicroServer,
   Subscriber,
   type ResolvedOptions,
 } from '../../lib/index.js';
@@ -37,6 +35,7 @@ import {
 } from './support/go-peer.js';
 import { greeterType } from './support/greeter.js';
 import { nodeGreeterReady, startNodeGreeter } from './support/node-peer.js';
+import { startService } from '../support/apps.js';
 
 const Request = greeterType('Request');
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
@@ -152,9 +151,7 @@ describe.skipIf(goAvailability.skip || consulAvailability.skip)(
         controllers: [ProtoSubscriber],
       })
       class PublisherModule {}
-      const ref = await Test.createTestingModule({ imports: [PublisherModule] }).compile();
-      app = ref.createNestMicroservice({ ...MicroServer.fromModule(), logger: false });
-      await app.listen();
+      app = await startService(PublisherModule);
       client = app.get<MicroClient>('CLIENT');
       await Promise.all([
         ...[goA, goB, goQ1, goQ2, goProto].map((p) => p.ready()),

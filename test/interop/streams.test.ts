@@ -20,7 +20,6 @@
 import 'reflect-metadata';
 import { Controller, Module, type INestMicroservice } from '@nestjs/common';
 import { Payload } from '@nestjs/microservices';
-import { Test } from '@nestjs/testing';
 import { concat, from, NEVER, Observable, of, type Observable as Obs } from 'rxjs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createRegistry } from '../../lib/core/registry/index.js';
@@ -39,6 +38,7 @@ import { waitFor } from '../support/processes.js';
 import { consulPeers } from './support/consul-peers.js';
 import { goAvailability, runGoPeer, type GoLine } from './support/go-peer.js';
 import { CODECS, codecOptions } from './support/greeter.js';
+import { startService } from '../support/apps.js';
 
 /** The codecs in which go-micro's server streams deliver what the handler sent (see the header). */
 const INTACT = ['application/json', 'application/protobuf'] as const;
@@ -144,9 +144,7 @@ describe.skipIf(goAvailability.skip || consulAvailability.skip)(
         controllers: [ProbeController],
       })
       class ProbeModule {}
-      const ref = await Test.createTestingModule({ imports: [ProbeModule] }).compile();
-      app = ref.createNestMicroservice({ ...MicroServer.fromModule(), logger: false });
-      await app.listen();
+      app = await startService(ProbeModule);
       client = app.get<MicroClient>('CLIENT');
     });
 

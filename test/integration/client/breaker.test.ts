@@ -3,16 +3,10 @@ import { Controller, Module, type INestMicroservice } from '@nestjs/common';
 import { Test } from '@nestjs/testing';
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import { BREAKER_ID, BULKHEAD_ID, type AttemptWrapper } from '../../../lib/core/client/index.js';
-import {
-  Handler,
-  MicroClient,
-  MicroError,
-  MicroModule,
-  MicroServer,
-  type ClientCallOptions,
-} from '../../../lib/index.js';
+import { Handler, MicroClient, MicroError, MicroModule, type ClientCallOptions } from '../../../lib/index.js';
 import { MemoryBroker } from '../../../lib/core/broker/index.js';
 import { MemoryRegistry } from '../../../lib/core/registry/index.js';
+import { startService } from '../../support/apps.js';
 
 const registry = new MemoryRegistry();
 /** Calls the service handled: a refused call must never add to it. */
@@ -94,9 +88,7 @@ class FlakyModule {}
 let app: INestMicroservice;
 
 beforeAll(async () => {
-  const ref = await Test.createTestingModule({ imports: [FlakyModule] }).compile();
-  app = ref.createNestMicroservice({ ...MicroServer.fromModule(), logger: false });
-  await app.listen();
+  app = await startService(FlakyModule);
 });
 
 afterEach(() => {

@@ -1,7 +1,6 @@
 import 'reflect-metadata';
 import { Controller, Module, type INestMicroservice } from '@nestjs/common';
 import { Ctx, Payload } from '@nestjs/microservices';
-import { Test } from '@nestjs/testing';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { waitFor } from '../../support/processes.js';
 import {
@@ -14,6 +13,7 @@ import {
 } from '../../../lib/index.js';
 import { MemoryBroker } from '../../../lib/core/broker/index.js';
 import { MemoryRegistry } from '../../../lib/core/registry/index.js';
+import { startService } from '../../support/apps.js';
 
 const registry = new MemoryRegistry();
 const broker = new MemoryBroker();
@@ -95,9 +95,7 @@ let app: INestMicroservice;
 let client: MicroClient;
 
 beforeAll(async () => {
-  const ref = await Test.createTestingModule({ imports: [TimingModule] }).compile();
-  app = ref.createNestMicroservice({ ...MicroServer.fromModule(), logger: false });
-  await app.listen();
+  app = await startService(TimingModule);
   client = app.get(MicroClient);
 });
 

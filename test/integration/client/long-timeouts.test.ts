@@ -9,7 +9,6 @@
 import 'reflect-metadata';
 import { Controller, Module, type INestMicroservice } from '@nestjs/common';
 import { Ctx, Payload } from '@nestjs/microservices';
-import { Test } from '@nestjs/testing';
 import { delay, lastValueFrom, map, of, concatMap, toArray, type Observable } from 'rxjs';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
 import { createTransport } from '../../../lib/core/transport/index.js';
@@ -18,6 +17,7 @@ import { MemoryBroker } from '../../../lib/core/broker/index.js';
 import { MemoryRegistry } from '../../../lib/core/registry/index.js';
 import { MAX_TIMEOUT_MS } from '../../../lib/core/metadata/headers.js';
 import type { Transport } from '../../../lib/core/transport/transport.js';
+import { startService } from '../../support/apps.js';
 
 const LATE = 30;
 let delays: number[] = [];
@@ -76,9 +76,7 @@ describe.each(['http', 'tcp'] as const)('timeouts past 2^31-1 ms over the %s tra
   class LongModule {}
 
   beforeAll(async () => {
-    const ref = await Test.createTestingModule({ imports: [LongModule] }).compile();
-    app = ref.createNestMicroservice({ ...MicroServer.fromModule(), logger: false });
-    await app.listen();
+    app = await startService(LongModule);
     client = app.get(MicroClient);
     address = app.get(MicroServer).address!;
   });

@@ -10,22 +10,15 @@
 import 'reflect-metadata';
 import { Controller, Module, type INestMicroservice } from '@nestjs/common';
 import { Payload } from '@nestjs/microservices';
-import { Test } from '@nestjs/testing';
 import { lastValueFrom, NEVER, Observable, of, ReplaySubject, throwError, toArray } from 'rxjs';
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import { BREAKER_ID, BULKHEAD_ID } from '../../../lib/core/client/index.js';
 import { createTransport } from '../../../lib/core/transport/index.js';
-import {
-  Handler,
-  MicroClient,
-  MicroError,
-  MicroModule,
-  MicroServer,
-  type ClientCallOptions,
-} from '../../../lib/index.js';
+import { Handler, MicroClient, MicroError, MicroModule, type ClientCallOptions } from '../../../lib/index.js';
 import { MemoryBroker } from '../../../lib/core/broker/index.js';
 import { MemoryRegistry } from '../../../lib/core/registry/index.js';
 import type { RpcCaller } from '../../../lib/core/client/rpc-caller.js';
+import { startService } from '../../support/apps.js';
 
 /** Streams the service was asked to open: a refused stream must never add to it. */
 let opened = 0;
@@ -95,9 +88,7 @@ describe.each(['tcp', 'http'] as const)('streams through breakers and bulkheads 
   class FlowModule {}
 
   beforeAll(async () => {
-    const ref = await Test.createTestingModule({ imports: [FlowModule] }).compile();
-    app = ref.createNestMicroservice({ ...MicroServer.fromModule(), logger: false });
-    await app.listen();
+    app = await startService(FlowModule);
   });
   afterEach(() => vi.useRealTimers());
   afterAll(() => app?.close());

@@ -13,6 +13,7 @@ import { Handler, MicroClient, MicroModule, MicroServer } from '../../../lib/ind
 import { MemoryBroker } from '../../../lib/core/broker/index.js';
 import { MemoryRegistry } from '../../../lib/core/registry/index.js';
 import { logUnhandledRxErrors } from '../../../lib/nest/server/unhandled-rx-errors.js';
+import { startService } from '../../support/apps.js';
 
 /** An application's own rxjs onUnhandledError hook. */
 const own = (): void => undefined;
@@ -42,9 +43,7 @@ describe('errors thrown in a handler’s own rxjs subscriber', () => {
       controllers: [CarelessController],
     })
     class ServiceModule {}
-    const ref = await Test.createTestingModule({ imports: [ServiceModule] }).compile();
-    service = ref.createNestMicroservice({ ...MicroServer.fromModule(), logger: false });
-    await service.listen();
+    service = await startService(ServiceModule);
     @Module({
       imports: [
         MicroModule.forRoot({ name: 'caller', registry, broker: new MemoryBroker(), env: false }),

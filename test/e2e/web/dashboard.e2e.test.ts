@@ -52,7 +52,8 @@ async function startService(
   return app;
 }
 
-describe.skipIf(chromiumCheck.skip)('dashboard in headless Chromium', () => {
+// generous bounds: the whole test run shares two cores with a browser; a wait that ends early is fine
+describe.skipIf(chromiumCheck.skip)('dashboard in headless Chromium', { timeout: 90_000 }, () => {
   let mdns: string;
   let greeter: INestMicroservice;
   let plugins: ResolvedOptions;
@@ -112,7 +113,7 @@ describe.skipIf(chromiumCheck.skip)('dashboard in headless Chromium', () => {
     );
     browser = await chromium.launch({ executablePath: CHROMIUM, headless: true });
     context = await browser.newContext({ viewport: { width: 1280, height: 900 }, colorScheme: 'light' });
-    context.setDefaultTimeout(10_000);
+    context.setDefaultTimeout(20_000);
     page = await context.newPage();
     watchOrigin(page, base);
   }, 60_000);
@@ -134,12 +135,12 @@ describe.skipIf(chromiumCheck.skip)('dashboard in headless Chromium', () => {
     await page.getByText('serving').first().waitFor();
     const late = await startService(mdns, 'dash-late', LateService);
     try {
-      await page.getByRole('link', { name: 'dash-late' }).waitFor({ timeout: 20_000 });
+      await page.getByRole('link', { name: 'dash-late' }).waitFor({ timeout: 40_000 });
       await shoot('fleet');
     } finally {
       await late.close();
     }
-    await page.getByRole('link', { name: 'dash-late' }).waitFor({ state: 'detached', timeout: 20_000 });
+    await page.getByRole('link', { name: 'dash-late' }).waitFor({ state: 'detached', timeout: 40_000 });
     expect(await page.getByRole('link', { name: 'dash-greeter' }).count()).toBe(1);
   });
 
@@ -172,7 +173,7 @@ describe.skipIf(chromiumCheck.skip)('dashboard in headless Chromium', () => {
       tags: ['math'],
       address: { city: 'London' },
     });
-    await page.getByTestId('stats-summary').getByText('calls/s').waitFor({ timeout: 20_000 });
+    await page.getByTestId('stats-summary').getByText('calls/s').waitFor({ timeout: 40_000 });
     await shoot('service');
   });
 
@@ -228,7 +229,7 @@ describe.skipIf(chromiumCheck.skip)('dashboard in headless Chromium', () => {
         await messages.first().waitFor({ timeout: 2_000 });
         return true;
       },
-      20_000,
+      40_000,
       'a subscribed message',
     );
     expect(await messages.first().textContent()).toContain('"hello": "world"');
@@ -243,7 +244,7 @@ describe.skipIf(chromiumCheck.skip)('dashboard in headless Chromium', () => {
       await guardedPage.getByRole('heading', { name: 'This dashboard needs a token' }).waitFor();
       await guardedPage.getByLabel('Token', { exact: true }).fill('sesame');
       await guardedPage.getByRole('button', { name: 'Use token' }).click();
-      await guardedPage.getByRole('link', { name: 'dash-greeter' }).waitFor({ timeout: 20_000 });
+      await guardedPage.getByRole('link', { name: 'dash-greeter' }).waitFor({ timeout: 40_000 });
       expect(await guardedPage.getByRole('heading', { name: 'This dashboard needs a token' }).count()).toBe(
         0,
       );

@@ -49,12 +49,24 @@ export class RegistryFeed {
 
   /** Adds a page: it gets the current snapshot at once, then every change, until it goes. */
   async add(res: ServerResponse, headers: Record<string, string>): Promise<void> {
-    const services = await fleetServices(this.registry);
+    // the watch first: a change while the snapshot is read is then sent after it, not missed
+    this.start();
+    let services: Service[];
+    try {
+      services = await fleetServices(this.registry);
+    } catch (error) {
+      if (this.pages.size === 0) this.stop();
+      throw error;
+    }
+    if (res.destroyed) {
+      if (this.pages.size === 0) this.stop();
+      return;
+    }
     openSse(res, headers);
     res.write(sseEvent('services', { services }));
+    this.last = undefined; // this page's snapshot may be newer than the last one sent: send the next
     this.pages.add(res);
     res.once('close', () => this.remove(res));
-    this.start();
   }
 
   private start(): void {

@@ -1,6 +1,6 @@
 /**
- * Redis queue consumer flow on a real redis-server: at most `prefetch` handlers run at once and at
- * most as many more messages are read ahead (2 × prefetch pending for the member, none lost or
+ * Redis queue consumer flow on a real redis-server: at most `prefetch` handlers run at once and the
+ * rest of a 4 × prefetch window is read ahead (4 × prefetch pending for the member, none lost or
  * repeated), two reads are out at once (one waits in Redis while the other's batch is handled),
  * the acks of many messages finishing together go as few batched XACKs, and publishes issued in
  * one turn reach Redis as one write.
@@ -46,7 +46,7 @@ describe.skipIf(redisRequirement.skip)('RedisBroker queue flow', () => {
       .split('\n')
       .find((line) => line.includes('name=nest-micro-broker-reader') && line.includes('flags=b'));
 
-  it('runs at most prefetch handlers at once and reads at most as many ahead', async () => {
+  it('runs at most prefetch handlers at once and holds at most 4 × prefetch (the rest read ahead)', async () => {
     const topic = `flow-${randomUUID()}`;
     const b = await broker(4);
     let running = 0;
@@ -63,18 +63,18 @@ describe.skipIf(redisRequirement.skip)('RedisBroker queue flow', () => {
       },
       { queue: 'q' },
     );
-    for (const n of range(20)) await b.publish(topic, { header: {}, body: body(n) });
+    for (const n of range(24)) await b.publish(topic, { header: {}, body: body(n) });
     await waitFor(() => got.length === 4, 10_000, 'first handlers');
     await new Promise((r) => setTimeout(r, 200));
     const pending = (await admin.xpending(`micro:topic:${topic}`, 'q')) as [number, ...unknown[]];
     expect(got).toHaveLength(4);
-    expect(pending[0]).toBe(8);
-    while (got.length < 20 || release.length > 0) {
+    expect(pending[0]).toBe(16);
+    while (got.length < 24 || release.length > 0) {
       release.splice(0).forEach((r) => r());
       await new Promise((r) => setTimeout(r, 10));
     }
     expect(most).toBe(4);
-    expect(got.toSorted((x, y) => x - y)).toEqual(range(20));
+    expect(got.toSorted((x, y) => x - y)).toEqual(range(24));
     await waitFor(
       async () => ((await admin.xpending(`micro:topic:${topic}`, 'q')) as [number])[0] === 0,
       10_000,

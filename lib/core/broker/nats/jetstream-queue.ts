@@ -2,7 +2,7 @@
  * One queue-group subscription on JetStream: the group is a durable pull consumer on the stream
  * holding the topic (explicit acks, ack wait `visibilityTimeout`, no server-side delivery limit), and
  * each member pulls from it, so each message goes to one member. Up to `prefetch` handlers run at
- * once and as many messages are fetched ahead. A message is acknowledged when its handler completes
+ * once and up to 2 × prefetch messages are pulled ahead. A message is acknowledged when its handler completes
  * (or calls `ack()`), handed back for redelivery at once when the handler throws, kept from going to
  * another member while its handler runs (`working()`, every third of the ack wait), and moved to
  * `<deadLetterPrefix><topic>` once it has been delivered `maxDeliveries` times or cannot be read.

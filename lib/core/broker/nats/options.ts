@@ -39,7 +39,7 @@ export interface NatsBrokerOptions {
   visibilityTimeout?: number;
   /** Deliveries before a message moves to the dead-letter subject (default 5). */
   maxDeliveries?: number;
-  /** Most handlers in progress at once per queue subscription (default 64); as many more are fetched ahead. */
+  /** Most handlers in progress at once per queue subscription (default 64); up to 2 × as many are pulled ahead. */
   prefetch?: number;
   /**
    * A publish while the server is unreachable waits this long for the connection to return before it

@@ -27,8 +27,8 @@ export interface RedisBrokerOptions {
   /** This member's consumer name in queue groups (default `<host>-<pid>-<uuid8>`). */
   consumer?: string;
   /**
-   * Most handlers in progress at once per queue subscription (default 64). Up to as many more
-   * messages are read ahead while they run, so a member holds at most 2 × prefetch.
+   * Most handlers in progress at once per queue subscription (default 64). More are read ahead
+   * while they run: a member holds at most 4 × prefetch (running, waiting and being read).
    */
   prefetch?: number;
   /** How often a member looks for stale messages to claim (ms, default min(1 s, visibilityTimeout)). */

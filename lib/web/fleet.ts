@@ -80,9 +80,21 @@ export async function lookupService(registry: Registry, name: string): Promise<S
   return services;
 }
 
+/**
+ * The RPC servers among the nodes of `services`. A broker's subscription entry (go-micro's HTTP
+ * broker registers one per subscriber under `micro.http.broker`, metadata `broker: "http"` and the
+ * `topic`; a server's node names its broker too, but never a topic) is an HTTP endpoint for
+ * deliveries, not a server with Debug.Health: asking it would fail, show "unknown" and get it
+ * ejected by the dashboard's own client.
+ */
 function nodesOf(services: Service[]): Array<{ node: Service['nodes'][number]; version: string }> {
-  return services.flatMap((s) => s.nodes.map((node) => ({ node, version: s.version })));
+  return services.flatMap((s) =>
+    s.nodes.filter((node) => !isSubscription(node)).map((node) => ({ node, version: s.version })),
+  );
 }
+
+const isSubscription = (node: Service['nodes'][number]): boolean =>
+  Boolean(node.metadata?.broker) && node.metadata?.topic !== undefined;
 
 /** Debug.Health of every node of `name`. */
 export async function fleetHealth(

@@ -227,6 +227,31 @@ describe('MicroDashboard API over a Nest service', () => {
     expect(body.chaos).toEqual({ ejected: expect.any(Array), breakers: expect.any(Array) });
   });
 
+  it("never asks a broker's subscription entry for health or stats (it is no RPC server)", async () => {
+    const entry = {
+      name: 'micro.http.broker',
+      version: 'ff.http.broadcast',
+      metadata: {},
+      endpoints: [],
+      nodes: [{ id: 'sub-1', address: '127.0.0.1:1', metadata: { broker: 'http', topic: 'web.x' } }],
+    };
+    await apps.registry.register(entry);
+    try {
+      const health = (await (await fetch(`${base}/api/health?service=micro.http.broker`)).json()) as {
+        nodes: unknown[];
+      };
+      const stats = (await (await fetch(`${base}/api/stats?service=micro.http.broker`)).json()) as {
+        nodes: unknown[];
+        chaos: { ejected: Array<{ node: string }> };
+      };
+      expect(health.nodes).toEqual([]);
+      expect(stats.nodes).toEqual([]);
+      expect(stats.chaos.ejected.map((e) => e.node)).not.toContain('sub-1');
+    } finally {
+      await apps.registry.deregister(entry);
+    }
+  });
+
   it('answers a 404 for health and stats of a service not in the registry', async () => {
     expect((await fetch(`${base}/api/health?service=nope`)).status).toBe(404);
     expect((await fetch(`${base}/api/stats?service=nope`)).status).toBe(404);

@@ -18,14 +18,21 @@ export function nodeKey(services) {
   return services.flatMap((s) => s.nodes.map((n) => `${s.name}/${n.id}`)).join(',');
 }
 
+/** A broker's subscription entry (micro.http.broker: broker + topic metadata), not an RPC server. */
+const isSubscription = (node) => Boolean(node.metadata?.broker) && node.metadata?.topic !== undefined;
+
 export function NodeList({ service, health }) {
   return html`<ul class="nodes">
     ${service.nodes.map(
       (node) =>
         html`<li key=${node.id} data-testid="node">
-          <${HealthBadge}
-            node=${health?.[node.id] ?? (health?.error ? { status: 'UNKNOWN', error: health.error.error } : undefined)}
-          />
+          ${
+            isSubscription(node)
+              ? html`<span class="badge subscriber" title="a broker subscription: no health to ask">subscriber</span>`
+              : html`<${HealthBadge}
+                node=${health?.[node.id] ?? (health?.error ? { status: 'UNKNOWN', error: health.error.error } : undefined)}
+              />`
+          }
           <code>${node.address}</code>
           <span class="muted">
             ${node.metadata?.transport ?? ''}${node.metadata?.framework ? ` · ${node.metadata.framework}` : ''}

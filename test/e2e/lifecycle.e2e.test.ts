@@ -95,7 +95,7 @@ describe('lifecycle hooks', () => {
 });
 
 describe('health and graceful drain', () => {
-  it('answers Debug.Health and drains: in-flight calls finish, new ones retry on another node', async () => {
+  it('answers Debug.Health until it drains, then 503; in-flight calls finish, new ones retry on another node', async () => {
     const registry = new MemoryRegistry();
     const broker = new MemoryBroker();
     const a = await start({ registry, broker, propagationDelay: 50, drainTimeout: 5_000 });
@@ -111,6 +111,10 @@ describe('health and graceful drain', () => {
     const closing = a.close();
     expect(a.get(MicroServer).ready).toBe(false);
     await new Promise((r) => setTimeout(r, 100)); // past the propagation delay: A is draining
+    // A's Debug.Health is no longer "ok": the same retryable 503 refusal as any new call
+    await expect(
+      client.call('slow', 'Debug.Health', {}, { address: addressA, retries: 0 }),
+    ).rejects.toMatchObject({ code: 503, retryable: true, detail: expect.stringContaining('draining') });
     const addressB = b.get(MicroServer).address!;
     // A refuses with a retryable error; the client retries on B (the call starts at A: random 0).
     const random = vi.spyOn(Math, 'random').mockReturnValue(0);

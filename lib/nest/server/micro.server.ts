@@ -8,8 +8,8 @@
  * close (idempotent): beforeStop hooks → deregister → unsubscribe → keep serving for
  * `propagationDelay` → refuse new calls and streams (retryable "draining") → wait for in-flight
  * calls and open streams (up to `drainTimeout`) → close the listener → disconnect the broker → afterStop hooks.
- * `Debug.Health` answers {"status":"ok"} (go-micro's debug handler); `ready` turns false while
- * stopping.
+ * `Debug.Health` answers {"status":"ok"} (go-micro's debug handler) until the server drains, then the
+ * retryable 503 "draining" refusal; `ready` turns false as soon as stopping starts.
  */
 import { Logger } from '@nestjs/common';
 import { Server, type CustomTransportStrategy, type MessageHandler } from '@nestjs/microservices';

@@ -5,6 +5,8 @@
  * refused before its body is decoded (503 shed, 429 rate limited); one that waited in a queue past
  * the caller's deadline is answered with a 408 unrun. Every failure becomes a reply carrying a MicroError
  * in the `Micro-Error` header (and in the envelope for framing codecs); nothing is thrown.
+ * `Debug.Health` answers {"status":"ok"} (go-micro's debug handler), or, while the server refuses
+ * new calls (draining), that refusal: a 503 go-micro clients read as an error.
  */
 import { performance } from 'node:perf_hooks';
 import type { MessageHandler } from '@nestjs/microservices';
@@ -57,7 +59,11 @@ export function dispatchCall(host: DispatcherHost, request: Message, reply: Repl
     }
     const handler = handlerFor(host, endpoint);
     if (handler instanceof MicroError) {
-      if (endpoint === HEALTH_ENDPOINT) return replyWith(codec, { status: 'ok' });
+      if (endpoint === HEALTH_ENDPOINT) {
+        // not serving while a new call would be refused (draining): the same retryable 503
+        const refusal = host.refusal();
+        return refusal ? fail(refusal) : replyWith(codec, { status: 'ok' });
+      }
       if (endpoint === STATS_ENDPOINT) return replyWith(codec, host.stats.snapshot());
       return fail(handler);
     }

@@ -12,7 +12,10 @@
  * band (503 shed, 429 rate limited), and one waiting in a queue starts when a slot frees. Nothing is thrown. In a framing
  * codec (json-rpc, proto-rpc) the EOS and the error also travel in the codec's envelope, as go-micro's
  * server writes them: its clients read those codecs' envelope from every message (an empty one is EOF).
+ * Debug.Stats counts a stream once, when it ends (an error when it ended with one: refused, failed,
+ * expired or reset by the client), its duration from open to end in the latency histogram.
  */
+import { performance } from 'node:perf_hooks';
 import type { MessageHandler } from '@nestjs/microservices';
 import { concatMap, from, isObservable, Observable, of, Subject, type Subscription } from 'rxjs';
 import type { Codec } from '../../core/codec/codec.js';
@@ -89,6 +92,8 @@ class ServerStream {
   private header: Message['header'] = {};
   /** Counts the stream's messages (undefined while no MeterProvider is registered). */
   private readonly metrics = activeMetrics();
+  /** When the stream opened, for its duration in Debug.Stats. */
+  private readonly opened = performance.now();
 
   constructor(
     private readonly host: DispatcherHost,
@@ -178,7 +183,7 @@ class ServerStream {
     socket.onMessage(() => undefined);
     socket.send(this.errorMessage(error));
     socket.end(this.envelope(EOS));
-    this.cleanup();
+    this.cleanup(true);
   }
 
   /** The Observable the handler receives; validated per message when its payload class asks for it. */
@@ -241,7 +246,7 @@ class ServerStream {
     this.finished = true;
     this.outbound?.stop();
     this.endSpan(error);
-    this.cleanup();
+    this.cleanup(true);
     this.input.error(error);
   }
 
@@ -267,7 +272,7 @@ class ServerStream {
     socket.end(this.envelope(EOS));
     socket.onMessage(() => undefined);
     this.endSpan(error === undefined ? undefined : toMicroError(error, this.host.service));
-    this.cleanup();
+    this.cleanup(error !== undefined);
     this.input.complete();
   }
 
@@ -294,7 +299,9 @@ class ServerStream {
     this.traced = undefined;
   }
 
-  private cleanup(): void {
+  /** The stream's end (once: every caller is guarded by `finished`); `failed` when it ended with an error. */
+  private cleanup(failed: boolean): void {
+    this.host.stats.record(failed, performance.now() - this.opened);
     this.endSpan(undefined);
     clearTimeout(this.timer);
     if (this.holds > 0) {

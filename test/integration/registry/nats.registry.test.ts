@@ -37,8 +37,10 @@ describe.skipIf(natsRequirement.skip)('NATS registry', () => {
 
   beforeAll(async () => {
     nats = await startNats({ jetstream: false });
-    a = NatsRegistry.fromAddress(nats.address, { timeout: 300 });
-    b = NatsRegistry.fromAddress(nats.address, { timeout: 300 });
+    // a lookup is what answers within the window (go-micro's protocol): 1 s, not 300 ms, so an
+    // answer delayed by a loaded CI machine (two cores, the whole suite) is not read as no answer
+    a = NatsRegistry.fromAddress(nats.address, { timeout: 1_000 });
+    b = NatsRegistry.fromAddress(nats.address, { timeout: 1_000 });
     raw = await connect({ servers: nats.address });
   }, 90_000);
 

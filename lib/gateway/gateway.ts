@@ -8,16 +8,24 @@
  * field tree → the call (or an SSE stream, or a publish) → the reply as JSON, a failure as
  * go-micro's error JSON with its code as the HTTP status.
  */
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import type { AddressInfo, Socket } from 'node:net';
+import type { IncomingMessage, ServerResponse } from 'node:http';
 import { from } from 'rxjs';
 import { MicroError } from '../core/errors/micro-error.js';
 import { loggerFor } from '../core/logger.js';
-import { joinHostPort, splitHostPort } from '../core/net/address.js';
+import { OwnHttpServer } from '../core/net/own-http-server.js';
 import type { Endpoint, Service } from '../core/registry/registry.js';
 import { GatewayAuth } from './auth.js';
 import { Cors } from './cors.js';
-import { GATEWAY_ERROR_ID, jsonBody, readBody, sendError, sendJson, type Body } from './http-io.js';
+import {
+  allowMethods,
+  askRegistry,
+  GATEWAY_ERROR_ID,
+  jsonBody,
+  readBody,
+  sendError,
+  sendJson,
+  type Body,
+} from './http-io.js';
 import { openapiDocument } from './openapi.js';
 import { GATEWAY_DEFAULTS, type GatewayOptions } from './options.js';
 import { headerMetadata, requestTimeout } from './request-metadata.js';
@@ -37,8 +45,7 @@ export class MicroGateway {
   private readonly auth: GatewayAuth;
   private readonly maxBodySize: number;
   private readonly maxTimeout: number;
-  private server?: Server;
-  private readonly sockets = new Set<Socket>();
+  private readonly own = new OwnHttpServer((req, res) => this.handle(req, res));
 
   constructor(private readonly options: GatewayOptions) {
     this.cors = new Cors(options.cors);
@@ -96,13 +103,7 @@ export class MicroGateway {
     query: URLSearchParams,
   ): Promise<number> {
     const method = req.method ?? 'GET';
-    const only = (...allowed: string[]): void => {
-      if (!allowed.includes(method))
-        throw MicroError.methodNotAllowed(
-          GATEWAY_ERROR_ID,
-          `${method} is not allowed here; use ${allowed.join(' or ')}`,
-        );
-    };
+    const only = (...allowed: string[]): void => allowMethods(method, allowed, GATEWAY_ERROR_ID);
     switch (route.kind) {
       case 'none':
         throw MicroError.notFound(GATEWAY_ERROR_ID, `no route: ${route.reason}`);
@@ -156,13 +157,8 @@ export class MicroGateway {
     }));
   }
 
-  private async registry<T>(ask: () => Promise<T>): Promise<T> {
-    try {
-      return await ask();
-    } catch (error) {
-      if (error instanceof MicroError) throw error;
-      throw MicroError.unavailable(GATEWAY_ERROR_ID, `the registry is unavailable: ${String(error)}`, false);
-    }
+  private registry<T>(ask: () => Promise<T>): Promise<T> {
+    return askRegistry(ask, GATEWAY_ERROR_ID);
   }
 
   /** The versions of a service the registry lists; a 404 when there are none. */
@@ -247,33 +243,13 @@ export class MicroGateway {
   }
 
   /** Runs the gateway on its own HTTP server at "host:port"; resolves with the bound address. */
-  async listen(address: string): Promise<string> {
-    const { host, port } = splitHostPort(address);
-    const server = (this.server = createServer((req, res) => this.handle(req, res)));
-    server.on('connection', (socket) => {
-      this.sockets.add(socket);
-      socket.once('close', () => this.sockets.delete(socket));
-    });
-    await new Promise<void>((resolve, reject) => {
-      server.once('error', reject);
-      server.listen(port, host || undefined, () => {
-        server.off('error', reject);
-        resolve();
-      });
-    });
-    const bound = server.address() as AddressInfo;
-    return joinHostPort(bound.address, bound.port);
+  listen(address: string): Promise<string> {
+    return this.own.listen(address);
   }
 
   /** Stops its own server: no new requests, open streams and idle connections closed. */
-  async close(): Promise<void> {
-    const server = this.server;
-    if (!server) return;
-    this.server = undefined;
-    const closed = new Promise<void>((resolve) => server.close(() => resolve()));
-    server.closeIdleConnections();
-    for (const socket of this.sockets) socket.destroy();
-    await closed;
+  close(): Promise<void> {
+    return this.own.close();
   }
 }
 

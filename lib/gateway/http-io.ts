@@ -87,6 +87,22 @@ export function jsonBody(body: Body): unknown {
 }
 
 /** An HTTP status for a MicroError code: the code itself when it is one, else 500. */
+/** What `ask` gets from a registry; a failure that is not a MicroError becomes a 503 (with `id`). */
+export async function askRegistry<T>(ask: () => Promise<T>, id: string): Promise<T> {
+  try {
+    return await ask();
+  } catch (error) {
+    if (error instanceof MicroError) throw error;
+    throw MicroError.unavailable(id, `the registry is unavailable: ${String(error)}`, false);
+  }
+}
+
+/** A 405 (with `id`) unless `method` is one of those `allowed`. */
+export function allowMethods(method: string, allowed: string[], id: string): void {
+  if (!allowed.includes(method))
+    throw MicroError.methodNotAllowed(id, `${method} is not allowed here; use ${allowed.join(' or ')}`);
+}
+
 export function httpStatus(code: number): number {
   return Number.isInteger(code) && code >= 400 && code <= 599 ? code : 500;
 }

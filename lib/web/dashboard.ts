@@ -7,17 +7,17 @@
  * the registry lists (nothing else is ever called), publish and subscribe. Failures are go-micro's
  * error JSON with the code as HTTP status.
  */
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import type { AddressInfo, Socket } from 'node:net';
+import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Duplex } from 'node:stream';
 import type { WebSocketServer } from 'ws';
 import { defaultCodecs } from '../core/codec/index.js';
 import { Codecs } from '../core/codec/codecs.js';
 import { ws } from '../core/drivers.js';
 import { MicroError } from '../core/errors/micro-error.js';
-import { joinHostPort, splitHostPort } from '../core/net/address.js';
+import { splitHostPort } from '../core/net/address.js';
+import { OwnHttpServer } from '../core/net/own-http-server.js';
 import type { Endpoint } from '../core/registry/registry.js';
-import { httpStatus, jsonBody, readBody, sendJson } from '../gateway/http-io.js';
+import { allowMethods, httpStatus, jsonBody, readBody, sendJson } from '../gateway/http-io.js';
 import { StaticAssets } from './assets.js';
 import { errorJson, fleetHealth, fleetServices, fleetStats, lookupService } from './fleet.js';
 import { RegistryFeed, subscribeFeed } from './feeds.js';
@@ -42,8 +42,13 @@ export class MicroDashboard {
   private readonly maxTimeout: number;
   private readonly nodeTimeout: number;
   private wss?: WebSocketServer;
-  private server?: Server;
-  private readonly sockets = new Set<Socket>();
+  private readonly own = new OwnHttpServer(
+    (req, res) => this.handle(req, res),
+    (req, socket, head) => {
+      if (!this.handleUpgrade(req, socket, head))
+        refuseUpgrade(socket, MicroError.notFound(WEB_ERROR_ID, 'no WebSocket here'));
+    },
+  );
   /** Open api/subscribe pages, ended by close() (an open response would hold a server's close). */
   private readonly pages = new Set<ServerResponse>();
 
@@ -107,13 +112,7 @@ export class MicroDashboard {
     this.guard.check(req, query);
     const route = path.slice('api/'.length).replace(/\/+$/, '');
     const method = req.method ?? 'GET';
-    const only = (...allowed: string[]): void => {
-      if (!allowed.includes(method))
-        throw MicroError.methodNotAllowed(
-          WEB_ERROR_ID,
-          `${method} is not allowed here; use ${allowed.join(' or ')}`,
-        );
-    };
+    const only = (...allowed: string[]): void => allowMethods(method, allowed, WEB_ERROR_ID);
     const headers = { ...this.assets.securityHeaders(), 'Cache-Control': 'no-store' };
     const { client, registry } = this.options;
     switch (route) {
@@ -280,27 +279,10 @@ export class MicroDashboard {
 
   /** Runs the dashboard on its own HTTP server at "host:port"; resolves with the bound address. */
   async listen(address: string): Promise<string> {
-    const { host, port } = splitHostPort(address);
+    const { host } = splitHostPort(address);
     if (!this.options.allowedHosts && host !== '' && isLoopbackHost(host))
       this.guard.allowedHosts = new Set(LOOPBACK_HOSTS);
-    const server = (this.server = createServer((req, res) => this.handle(req, res)));
-    server.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) => {
-      if (!this.handleUpgrade(req, socket, head))
-        refuseUpgrade(socket, MicroError.notFound(WEB_ERROR_ID, 'no WebSocket here'));
-    });
-    server.on('connection', (socket) => {
-      this.sockets.add(socket);
-      socket.once('close', () => this.sockets.delete(socket));
-    });
-    await new Promise<void>((resolve, reject) => {
-      server.once('error', reject);
-      server.listen(port, host || undefined, () => {
-        server.off('error', reject);
-        resolve();
-      });
-    });
-    const bound = server.address() as AddressInfo;
-    return joinHostPort(bound.address, bound.port);
+    return this.own.listen(address);
   }
 
   /** Ends the live feeds and open streams, and stops its own server if it runs one. */
@@ -311,13 +293,7 @@ export class MicroDashboard {
     for (const client of this.wss?.clients ?? []) client.terminate();
     this.wss?.close();
     this.wss = undefined;
-    const server = this.server;
-    if (!server) return;
-    this.server = undefined;
-    const closed = new Promise<void>((resolve) => server.close(() => resolve()));
-    server.closeIdleConnections();
-    for (const socket of this.sockets) socket.destroy();
-    await closed;
+    await this.own.close();
   }
 }
 

@@ -16,6 +16,7 @@ import {
   type DebugStatsResponse,
 } from '../core/metrics/debug-stats.js';
 import type { Registry, Service } from '../core/registry/registry.js';
+import { askRegistry } from '../gateway/http-io.js';
 import type { GatewayClient } from '../gateway/options.js';
 import { WEB_ERROR_ID } from './options.js';
 
@@ -49,13 +50,8 @@ export function errorJson(error: unknown): MicroErrorJson {
   return { id, code, detail, status };
 }
 
-async function fromRegistry<T>(ask: () => Promise<T>): Promise<T> {
-  try {
-    return await ask();
-  } catch (error) {
-    if (error instanceof MicroError) throw error;
-    throw MicroError.unavailable(WEB_ERROR_ID, `the registry is unavailable: ${String(error)}`, false);
-  }
+function fromRegistry<T>(ask: () => Promise<T>): Promise<T> {
+  return askRegistry(ask, WEB_ERROR_ID);
 }
 
 /** Every service of the registry, full (endpoints, nodes), sorted by name then version. */

@@ -8,16 +8,9 @@
  * endpoint }`, or a publish, a document…).
  */
 import {
-  All,
   Catch,
-  Controller,
-  Inject,
   Injectable,
   Module,
-  Req,
-  Res,
-  UseFilters,
-  UseGuards,
   type ArgumentsHost,
   type CanActivate,
   type DynamicModule,
@@ -31,10 +24,8 @@ import { GATEWAY_ERROR_ID, sendError } from '../../gateway/http-io.js';
 import type { GatewayClient, GatewayOptions } from '../../gateway/options.js';
 import { route, type Route } from '../../gateway/routes.js';
 import type { Registry } from '../../core/registry/registry.js';
-import { MicroClient } from '../client/micro.client.js';
 import { toMicroError } from '../errors.js';
-import { MICRO_OPTIONS } from '../micro.constants.js';
-import type { ResolvedOptions } from '../options.js';
+import { mountModule, pathAfterMount, type MountSpec } from '../http-mount.js';
 
 export const MICRO_GATEWAY = Symbol.for('nest-micro:gateway');
 
@@ -73,52 +64,21 @@ class GatewayExceptionFilter implements ExceptionFilter {
   }
 }
 
-/** The path after the prefix, from the catch-all's parameter (Express 5 gives its segments). */
-function restOf(req: IncomingMessage & { params?: Record<string, unknown> }): string {
-  const rest = req.params?.path;
-  const segments = Array.isArray(rest) ? (rest as string[]) : typeof rest === 'string' ? rest.split('/') : [];
-  return `/${segments.map((s) => encodeURIComponent(s)).join('/')}`;
-}
+/** The path after the prefix as the gateway routes it: from a leading slash. */
+const restOf = (req: IncomingMessage): string => `/${pathAfterMount(req)}`;
 
-function gatewayController(prefix: string, guards: Array<Type<CanActivate> | CanActivate>): Type<unknown> {
-  @Controller(prefix)
-  @UseGuards(GatewayRouteGuard, ...guards)
-  @UseFilters(GatewayExceptionFilter)
-  class MicroGatewayController {
-    constructor(@Inject(MICRO_GATEWAY) private readonly gateway: MicroGateway) {}
-
-    @All(['', '{*path}'])
-    handle(@Req() req: IncomingMessage, @Res() res: ServerResponse): void {
-      this.gateway.handle(req, res, restOf(req));
-    }
-  }
-  return MicroGatewayController;
-}
-
-const trimSlashes = (path: string): string => path.replace(/^\/+|\/+$/g, '');
+const gatewayMount: MountSpec<MicroGatewayModuleOptions> = {
+  token: MICRO_GATEWAY,
+  pathOf: restOf,
+  firstGuards: [GatewayRouteGuard],
+  filters: [GatewayExceptionFilter],
+  create: (rest, { mount, client, registry }) =>
+    new MicroGateway({ ...rest, basePath: mount ? `/${mount}` : undefined, client, registry }),
+};
 
 @Module({})
 export class MicroGatewayModule {
   static forRoot(options: MicroGatewayModuleOptions = {}): DynamicModule {
-    const { prefix = '', guards = [], client, registry, ...rest } = options;
-    const mount = trimSlashes(prefix);
-    return {
-      module: MicroGatewayModule,
-      controllers: [gatewayController(mount, guards)],
-      providers: [
-        {
-          provide: MICRO_GATEWAY,
-          inject: [MICRO_OPTIONS, MicroClient],
-          useFactory: (resolved: ResolvedOptions, microClient: MicroClient) =>
-            new MicroGateway({
-              ...rest,
-              basePath: mount ? `/${mount}` : undefined,
-              client: client ?? microClient,
-              registry: registry ?? resolved.registry,
-            }),
-        },
-      ],
-      exports: [MICRO_GATEWAY],
-    };
+    return mountModule(MicroGatewayModule, gatewayMount, options);
   }
 }

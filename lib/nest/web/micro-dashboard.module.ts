@@ -7,14 +7,9 @@
  * upgrades never reach a controller. Nest guards given here run before every page and API request.
  */
 import {
-  All,
-  Controller,
   Inject,
   Injectable,
   Module,
-  Req,
-  Res,
-  UseGuards,
   type CanActivate,
   type DynamicModule,
   type OnApplicationBootstrap,
@@ -22,15 +17,13 @@ import {
   type Type,
 } from '@nestjs/common';
 import { HttpAdapterHost } from '@nestjs/core';
-import type { IncomingMessage, Server, ServerResponse } from 'node:http';
+import type { IncomingMessage, Server } from 'node:http';
 import type { Duplex } from 'node:stream';
 import type { Registry } from '../../core/registry/registry.js';
 import type { GatewayClient } from '../../gateway/options.js';
 import { MicroDashboard } from '../../web/dashboard.js';
 import type { DashboardOptions } from '../../web/options.js';
-import { MicroClient } from '../client/micro.client.js';
-import { MICRO_OPTIONS } from '../micro.constants.js';
-import type { ResolvedOptions } from '../options.js';
+import { mountModule, pathAfterMount, type MountSpec } from '../http-mount.js';
 
 export const MICRO_DASHBOARD = Symbol.for('nest-micro:dashboard');
 
@@ -45,29 +38,6 @@ export interface MicroDashboardModuleOptions extends Omit<
   /** The client and registry to use instead of MicroModule's (the broker is always MicroModule's). */
   client?: GatewayClient;
   registry?: Registry;
-}
-
-/** The path after the prefix, from the catch-all's parameter (Express 5 gives its segments). */
-function restOf(req: IncomingMessage & { params?: Record<string, unknown> }): string {
-  const rest = req.params?.path;
-  const segments = Array.isArray(rest) ? (rest as string[]) : typeof rest === 'string' ? rest.split('/') : [];
-  return segments.map((s) => encodeURIComponent(s)).join('/');
-}
-
-const trimSlashes = (path: string): string => path.replace(/^\/+|\/+$/g, '');
-
-function dashboardController(prefix: string, guards: Array<Type<CanActivate> | CanActivate>): Type<unknown> {
-  @Controller(prefix)
-  @UseGuards(...guards)
-  class MicroDashboardController {
-    constructor(@Inject(MICRO_DASHBOARD) private readonly dashboard: MicroDashboard) {}
-
-    @All(['', '{*path}'])
-    handle(@Req() req: IncomingMessage, @Res() res: ServerResponse): void {
-      this.dashboard.handle(req, res, restOf(req));
-    }
-  }
-  return MicroDashboardController;
 }
 
 /** Hooks the stream route's WebSocket upgrades on the app's HTTP server; closes the dashboard. */
@@ -101,30 +71,17 @@ class DashboardUpgrades implements OnApplicationBootstrap, OnModuleDestroy {
   }
 }
 
+const dashboardMount: MountSpec<MicroDashboardModuleOptions> = {
+  token: MICRO_DASHBOARD,
+  pathOf: pathAfterMount,
+  create: (rest, { client, registry, resolved }) =>
+    new MicroDashboard({ ...rest, client, registry, broker: resolved.broker }),
+  providers: (mount) => [{ provide: 'nest-micro:dashboard-mount', useValue: mount }, DashboardUpgrades],
+};
+
 @Module({})
 export class MicroDashboardModule {
   static forRoot(options: MicroDashboardModuleOptions = {}): DynamicModule {
-    const { prefix = '', guards = [], client, registry, ...rest } = options;
-    const mount = trimSlashes(prefix);
-    return {
-      module: MicroDashboardModule,
-      controllers: [dashboardController(mount, guards)],
-      providers: [
-        { provide: 'nest-micro:dashboard-mount', useValue: mount },
-        {
-          provide: MICRO_DASHBOARD,
-          inject: [MICRO_OPTIONS, MicroClient],
-          useFactory: (resolved: ResolvedOptions, microClient: MicroClient) =>
-            new MicroDashboard({
-              ...rest,
-              client: client ?? microClient,
-              registry: registry ?? resolved.registry,
-              broker: resolved.broker,
-            }),
-        },
-        DashboardUpgrades,
-      ],
-      exports: [MICRO_DASHBOARD],
-    };
+    return mountModule(MicroDashboardModule, dashboardMount, options);
   }
 }

@@ -13,9 +13,9 @@
  * codec (json-rpc, proto-rpc) the EOS and the error also travel in the codec's envelope, as go-micro's
  * server writes them: its clients read those codecs' envelope from every message (an empty one is EOF).
  * Debug.Stats counts a stream once, when it ends (an error when it ended with one: refused, failed,
- * expired or reset by the client), its duration from open to end in the latency histogram.
+ * expired or reset by the client); its duration stays out of the latency histogram (a stream lives as
+ * long as its caller wants: its open-to-end time would sit in +Inf and say nothing of the handlers).
  */
-import { performance } from 'node:perf_hooks';
 import type { MessageHandler } from '@nestjs/microservices';
 import { concatMap, from, isObservable, Observable, of, Subject, type Subscription } from 'rxjs';
 import type { Codec } from '../../core/codec/codec.js';
@@ -92,8 +92,6 @@ class ServerStream {
   private header: Message['header'] = {};
   /** Counts the stream's messages (undefined while no MeterProvider is registered). */
   private readonly metrics = activeMetrics();
-  /** When the stream opened, for its duration in Debug.Stats. */
-  private readonly opened = performance.now();
 
   constructor(
     private readonly host: DispatcherHost,
@@ -301,7 +299,7 @@ class ServerStream {
 
   /** The stream's end (once: every caller is guarded by `finished`); `failed` when it ended with an error. */
   private cleanup(failed: boolean): void {
-    this.host.stats.record(failed, performance.now() - this.opened);
+    this.host.stats.record(failed);
     this.endSpan(undefined);
     clearTimeout(this.timer);
     if (this.holds > 0) {

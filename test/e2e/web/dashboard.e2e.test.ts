@@ -302,7 +302,8 @@ describe.skipIf(chromiumCheck.skip)('dashboard in headless Chromium', { timeout:
     await page.getByRole('link', { name: 'dash-greeter' }).focus();
     await page.keyboard.press('Enter');
     await page.getByRole('heading', { name: 'dash-greeter', level: 1 }).waitFor();
-    expect(await page.evaluate('document.activeElement.tagName')).toBe('H1');
+    // the page moves focus to its heading once it has rendered (an effect after the heading shows)
+    await page.waitForFunction("document.activeElement?.tagName === 'H1'");
     await page.getByRole('link', { name: 'Greeter.Hello' }).focus();
     await page.keyboard.press('Enter');
     await page.getByLabel('name string').waitFor();
